@@ -1,0 +1,281 @@
+"""Products, annotation types, annotations and what hangs off them (EXACT's names and enums).
+
+The bbox columns and ``frame`` of an annotation are derived from its ``vector`` by the service
+layer (``lamella.annotations.services``); never write them by hand.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, default="")
+    time = models.DateTimeField(auto_now_add=True)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, related_name="product_set"
+    )
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    imagesets = models.ManyToManyField("images.ImageSet", related_name="product_set", blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "team"], name="unique_product_name_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnnotationType(models.Model):
+    class VectorType(models.IntegerChoices):
+        BOUNDING_BOX = 1, "Bounding box"
+        POINT = 2, "Point"
+        LINE = 3, "Line"
+        MULTI_LINE = 4, "Multi line"
+        POLYGON = 5, "Polygon"
+        FIXED_SIZE_BOUNDING_BOX = 6, "Fixed size bounding box"
+        GLOBAL = 7, "Global"
+        SEGMENTATION = 8, "Segmentation"
+
+    name = models.CharField(max_length=50)
+    active = models.BooleanField(default=True)
+    vector_type = models.IntegerField(choices=VectorType.choices, default=VectorType.BOUNDING_BOX)
+    node_count = models.IntegerField(default=0)
+    enable_concealed = models.BooleanField(default=True)
+    enable_blurred = models.BooleanField(default=True)
+    color_code = models.CharField(max_length=7, default="#CC4444")
+    default_width = models.IntegerField(default=50)
+    default_height = models.IntegerField(default=50)
+    sort_order = models.IntegerField(default=0)
+    multi_frame = models.BooleanField(default=False)
+    image_file = models.ImageField(upload_to="annotation_types/", null=True, blank=True)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, null=True, blank=True)
+    closed = models.BooleanField(default=True)
+    area_hit_test = models.BooleanField(default=True)
+    keyboard_shortcut = models.CharField(max_length=1, blank=True, default="")
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "product"], name="unique_type_name_per_product")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Annotation(models.Model):
+    image = models.ForeignKey("images.Image", on_delete=models.CASCADE, related_name="annotations")
+    vector = models.JSONField(null=True, blank=True)
+    _concealed = models.BooleanField(default=False, db_column="_concealed")
+    _blurred = models.BooleanField(default=False, db_column="_blurred")
+    time = models.DateTimeField()
+    annotation_type = models.ForeignKey(AnnotationType, on_delete=models.PROTECT)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="creator",
+    )
+    last_edit_time = models.DateTimeField()
+    last_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="last_editor",
+    )
+    verified_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Verification", related_name="verified_annotations"
+    )
+    deleted = models.BooleanField(default=False)
+    description = models.CharField(max_length=1000, blank=True, default="")
+    unique_identifier = models.UUIDField(default=uuid.uuid4)
+    meta_data = models.JSONField(null=True, blank=True)
+    generated = models.BooleanField(default=False)
+    score = models.FloatField(null=True, blank=True)
+    # Derived from ``vector`` by the service layer; null when the annotation has no geometry.
+    frame = models.IntegerField(default=1)
+    x_min = models.FloatField(null=True, blank=True)
+    y_min = models.FloatField(null=True, blank=True)
+    x_max = models.FloatField(null=True, blank=True)
+    y_max = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "unique_identifier"], name="unique_annotation_uuid_per_image"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["image", "frame"]),
+            models.Index(fields=["image", "last_edit_time"]),
+            models.Index(fields=["annotation_type"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annotation_type_id} on {self.image_id} ({self.unique_identifier})"
+
+    @property
+    def concealed(self) -> bool:
+        return self._concealed
+
+    @property
+    def blurred(self) -> bool:
+        return self._blurred
+
+
+class Verification(models.Model):
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, related_name="verifications"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    time = models.DateTimeField(auto_now_add=True)
+    verified = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "user"], name="unique_verification")
+        ]
+
+    def __str__(self) -> str:
+        return f"{'accept' if self.verified else 'reject'} {self.annotation_id} by {self.user_id}"
+
+
+class AnnotationVersion(models.Model):
+    """A snapshot of one annotation in one SetVersion."""
+
+    version = models.ForeignKey("images.SetVersion", on_delete=models.CASCADE)
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE)
+    image = models.ForeignKey("images.Image", on_delete=models.CASCADE)
+    annotation_type = models.ForeignKey(AnnotationType, on_delete=models.CASCADE)
+    deleted = models.BooleanField(default=False)
+    vector = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "annotation"], name="unique_version_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annotation_id} in version {self.version_id}"
+
+    @property
+    def has_changes(self) -> bool:
+        current = self.annotation
+        return (
+            current.vector != self.vector
+            or current.deleted != self.deleted
+            or current.annotation_type_id != self.annotation_type_id
+        )
+
+
+class AnnotationHistory(models.Model):
+    """Append-only record of every write to an annotation; rows are never updated."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "create"
+        UPDATE = "update", "update"
+        DELETE = "delete", "delete"
+        RESTORE = "restore", "restore"
+
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.DO_NOTHING, db_constraint=False, related_name="history"
+    )
+    image_id_snapshot = models.BigIntegerField()
+    action = models.CharField(max_length=8, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    time = models.DateTimeField()
+    annotation_type_id_snapshot = models.BigIntegerField()
+    vector = models.JSONField(null=True, blank=True)
+    deleted = models.BooleanField(default=False)
+    description = models.CharField(max_length=1000, blank=True, default="")
+    meta_data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["annotation", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.annotation_id} at {self.time}"
+
+
+class AnnotationMediaFile(models.Model):
+    class MediaFileType(models.IntegerChoices):
+        UNDEFINED = 1, "Undefined"
+        IMAGE = 2, "Image"
+        VIDEO = 3, "Video"
+        AUDIO = 4, "Audio"
+
+    name = models.CharField(max_length=256)
+    file = models.FileField(upload_to="annotation/%Y/%m/%d/%H/")
+    media_file_type = models.IntegerField(
+        choices=MediaFileType.choices, default=MediaFileType.UNDEFINED
+    )
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, related_name="uploaded_media_files"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "annotation"], name="unique_media_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExportFormat(models.Model):
+    name = models.CharField(max_length=20, unique=True)
+    description = models.TextField(blank=True, default="")
+    public = models.BooleanField(default=False)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True
+    )
+    annotations_types = models.ManyToManyField(AnnotationType, blank=True)
+    min_verifications = models.IntegerField(default=0)
+    image_aggregation = models.BooleanField(default=False)
+    include_blurred = models.BooleanField(default=False)
+    include_concealed = models.BooleanField(default=False)
+    base_format = models.TextField(default="%%content")
+    image_format = models.TextField(blank=True, default="")
+    annotation_format = models.TextField(default="%%imagename|%%type|{%%vector}|")
+    vector_format = models.TextField(default='"x%%count1": %%x,"y%%count1": %%y,')
+    not_in_image_format = models.TextField(default="image name|annotation type|not in image")
+    name_format = models.CharField(max_length=200, default="export_%%exportid.txt")
+    last_change_time = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Export(models.Model):
+    time = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    image_set = models.ForeignKey("images.ImageSet", on_delete=models.CASCADE)
+    annotation_count = models.IntegerField(default=0)
+    export_text = models.TextField(blank=True, default="")
+    filename = models.CharField(max_length=200, blank=True, default="")
+    format = models.ForeignKey(ExportFormat, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename or f"export {self.pk}"
