@@ -47,6 +47,8 @@ def make_product(*, team: Team, image_sets: tuple[ImageSet, ...] = (), **fields:
     return product
 
 
-def make_annotation_type(*, product: Product, vector_type: int = 1, **fields: Any) -> AnnotationType:
+def make_annotation_type(
+    *, product: Product, vector_type: int = 1, **fields: Any
+) -> AnnotationType:
     fields.setdefault("name", f"type-{next(_seq)}")
     return AnnotationType.objects.create(product=product, vector_type=vector_type, **fields)

@@ -129,7 +129,7 @@ def _database() -> dict:
             },
             "TEST": {"NAME": os.environ.get("LAMELLA_TEST_SQLITE_NAME")},
         }
-    config = dj_database_url.parse(url, conn_max_age=60)
+    config: dict = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     return config

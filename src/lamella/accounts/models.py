@@ -17,9 +17,14 @@ class UserPreferences(models.Model):
         LIGHTROOM = 2, "Lightroom"
         LIGHTROOM_V2 = 3, "Lightroom v2"
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prefs")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prefs"
+    )
     frontend = models.IntegerField(choices=Frontend.choices, default=Frontend.LIGHTROOM)
     is_site_admin = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"
 
 
 class Team(models.Model):

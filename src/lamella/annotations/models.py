@@ -242,9 +242,7 @@ class ExportFormat(models.Model):
     name = models.CharField(max_length=20, unique=True)
     description = models.TextField(blank=True, default="")
     public = models.BooleanField(default=False)
-    team = models.ForeignKey(
-        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True
-    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True)
     annotations_types = models.ManyToManyField(AnnotationType, blank=True)
     min_verifications = models.IntegerField(default=0)
     image_aggregation = models.BooleanField(default=False)

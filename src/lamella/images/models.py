@@ -102,13 +102,13 @@ class Image(models.Model):
     time = models.DateTimeField(auto_now_add=True)
     checksum = models.BinaryField(default=b"")
     mpp = models.FloatField(default=0)
-    objectivePower = models.FloatField(default=1)  # noqa: N815  EXACT's JSON and column name
+    objectivePower = models.FloatField(default=1)
     width = models.IntegerField(default=800)
     height = models.IntegerField(default=600)
     depth = models.IntegerField(default=1)
     frames = models.IntegerField(default=1)
     channels = models.IntegerField(default=3)
-    defaultFrame = models.IntegerField(default=0)  # noqa: N815  EXACT's JSON and column name
+    defaultFrame = models.IntegerField(default=0)
     image_type = models.IntegerField(choices=ImageType.choices, default=ImageType.DEFAULT)
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
@@ -138,9 +138,7 @@ class FrameDescription(models.Model):
     description = models.CharField(max_length=160, blank=True, default="")
     file_path = models.CharField(max_length=320, blank=True, default="")
     frame_id = models.IntegerField(default=0)
-    Image = models.ForeignKey(  # noqa: N815  EXACT's field name
-        Image, on_delete=models.CASCADE, related_name="FrameDescriptions"
-    )
+    Image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="FrameDescriptions")
 
     class Meta:
         ordering = ["frame_id"]

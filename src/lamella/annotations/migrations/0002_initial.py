@@ -6,170 +6,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('annotations', '0001_initial'),
-        ('images', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("annotations", "0001_initial"),
+        ("images", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='annotation',
-            name='image',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='images.image'),
+            model_name="annotation",
+            name="image",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="annotations",
+                to="images.image",
+            ),
         ),
         migrations.AddField(
-            model_name='annotation',
-            name='last_editor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='last_editor', to=settings.AUTH_USER_MODEL),
+            model_name="annotation",
+            name="last_editor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="last_editor",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='annotation',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='creator', to=settings.AUTH_USER_MODEL),
+            model_name="annotation",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="creator",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='annotationhistory',
-            name='annotation',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='history', to='annotations.annotation'),
+            model_name="annotationhistory",
+            name="annotation",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="history",
+                to="annotations.annotation",
+            ),
         ),
         migrations.AddField(
-            model_name='annotationhistory',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="annotationhistory",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='annotationmediafile',
-            name='annotation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='uploaded_media_files', to='annotations.annotation'),
+            model_name="annotationmediafile",
+            name="annotation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="uploaded_media_files",
+                to="annotations.annotation",
+            ),
         ),
         migrations.AddField(
-            model_name='annotation',
-            name='annotation_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='annotations.annotationtype'),
+            model_name="annotation",
+            name="annotation_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="annotations.annotationtype"
+            ),
         ),
         migrations.AddField(
-            model_name='annotationversion',
-            name='annotation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='annotations.annotation'),
+            model_name="annotationversion",
+            name="annotation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="annotations.annotation"
+            ),
         ),
         migrations.AddField(
-            model_name='annotationversion',
-            name='annotation_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='annotations.annotationtype'),
+            model_name="annotationversion",
+            name="annotation_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="annotations.annotationtype"
+            ),
         ),
         migrations.AddField(
-            model_name='annotationversion',
-            name='image',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='images.image'),
+            model_name="annotationversion",
+            name="image",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="images.image"),
         ),
         migrations.AddField(
-            model_name='annotationversion',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='images.setversion'),
+            model_name="annotationversion",
+            name="version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="images.setversion"
+            ),
         ),
         migrations.AddField(
-            model_name='export',
-            name='image_set',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='images.imageset'),
+            model_name="export",
+            name="image_set",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="images.imageset"
+            ),
         ),
         migrations.AddField(
-            model_name='export',
-            name='user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="export",
+            name="user",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='exportformat',
-            name='annotations_types',
-            field=models.ManyToManyField(blank=True, to='annotations.annotationtype'),
+            model_name="exportformat",
+            name="annotations_types",
+            field=models.ManyToManyField(blank=True, to="annotations.annotationtype"),
         ),
         migrations.AddField(
-            model_name='exportformat',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='accounts.team'),
+            model_name="exportformat",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="accounts.team",
+            ),
         ),
         migrations.AddField(
-            model_name='export',
-            name='format',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='annotations.exportformat'),
+            model_name="export",
+            name="format",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="annotations.exportformat",
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='creator',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="product",
+            name="creator",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='imagesets',
-            field=models.ManyToManyField(blank=True, related_name='product_set', to='images.imageset'),
+            model_name="product",
+            name="imagesets",
+            field=models.ManyToManyField(
+                blank=True, related_name="product_set", to="images.imageset"
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='team',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='product_set', to='accounts.team'),
+            model_name="product",
+            name="team",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="product_set",
+                to="accounts.team",
+            ),
         ),
         migrations.AddField(
-            model_name='annotationtype',
-            name='product',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='annotations.product'),
+            model_name="annotationtype",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="annotations.product",
+            ),
         ),
         migrations.AddField(
-            model_name='verification',
-            name='annotation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='verifications', to='annotations.annotation'),
+            model_name="verification",
+            name="annotation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="verifications",
+                to="annotations.annotation",
+            ),
         ),
         migrations.AddField(
-            model_name='verification',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL),
+            model_name="verification",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='annotation',
-            name='verified_by',
-            field=models.ManyToManyField(related_name='verified_annotations', through='annotations.Verification', to=settings.AUTH_USER_MODEL),
+            model_name="annotation",
+            name="verified_by",
+            field=models.ManyToManyField(
+                related_name="verified_annotations",
+                through="annotations.Verification",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='annotationhistory',
-            index=models.Index(fields=['annotation', 'id'], name='annotations_annotat_c944a2_idx'),
+            model_name="annotationhistory",
+            index=models.Index(fields=["annotation", "id"], name="annotations_annotat_c944a2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='annotationmediafile',
-            constraint=models.UniqueConstraint(fields=('name', 'annotation'), name='unique_media_name'),
+            model_name="annotationmediafile",
+            constraint=models.UniqueConstraint(
+                fields=("name", "annotation"), name="unique_media_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annotationversion',
-            constraint=models.UniqueConstraint(fields=('version', 'annotation'), name='unique_version_entry'),
+            model_name="annotationversion",
+            constraint=models.UniqueConstraint(
+                fields=("version", "annotation"), name="unique_version_entry"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.UniqueConstraint(fields=('name', 'team'), name='unique_product_name_per_team'),
+            model_name="product",
+            constraint=models.UniqueConstraint(
+                fields=("name", "team"), name="unique_product_name_per_team"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annotationtype',
-            constraint=models.UniqueConstraint(fields=('name', 'product'), name='unique_type_name_per_product'),
+            model_name="annotationtype",
+            constraint=models.UniqueConstraint(
+                fields=("name", "product"), name="unique_type_name_per_product"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verification',
-            constraint=models.UniqueConstraint(fields=('annotation', 'user'), name='unique_verification'),
+            model_name="verification",
+            constraint=models.UniqueConstraint(
+                fields=("annotation", "user"), name="unique_verification"
+            ),
         ),
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['image', 'frame'], name='annotations_image_i_9eb671_idx'),
+            model_name="annotation",
+            index=models.Index(fields=["image", "frame"], name="annotations_image_i_9eb671_idx"),
         ),
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['image', 'last_edit_time'], name='annotations_image_i_4fa168_idx'),
+            model_name="annotation",
+            index=models.Index(
+                fields=["image", "last_edit_time"], name="annotations_image_i_4fa168_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='annotation',
-            index=models.Index(fields=['annotation_type'], name='annotations_annotat_5ac69c_idx'),
+            model_name="annotation",
+            index=models.Index(fields=["annotation_type"], name="annotations_annotat_5ac69c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='annotation',
-            constraint=models.UniqueConstraint(fields=('image', 'unique_identifier'), name='unique_annotation_uuid_per_image'),
+            model_name="annotation",
+            constraint=models.UniqueConstraint(
+                fields=("image", "unique_identifier"), name="unique_annotation_uuid_per_image"
+            ),
         ),
     ]

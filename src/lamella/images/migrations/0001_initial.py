@@ -6,165 +6,355 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('annotations', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("annotations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Image',
+            name="Image",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=256)),
-                ('filename', models.CharField(max_length=256)),
-                ('time', models.DateTimeField(auto_now_add=True)),
-                ('checksum', models.BinaryField(default=b'')),
-                ('mpp', models.FloatField(default=0)),
-                ('objectivePower', models.FloatField(default=1)),
-                ('width', models.IntegerField(default=800)),
-                ('height', models.IntegerField(default=600)),
-                ('depth', models.IntegerField(default=1)),
-                ('frames', models.IntegerField(default=1)),
-                ('channels', models.IntegerField(default=3)),
-                ('defaultFrame', models.IntegerField(default=0)),
-                ('image_type', models.IntegerField(choices=[(0, 'Default'), (1, 'Server generated'), (2, 'File link')], default=0)),
-                ('ingest_state', models.CharField(choices=[('queued', 'Queued'), ('converting', 'Converting'), ('ready', 'Ready'), ('failed', 'Failed')], default='ready', max_length=16)),
-                ('ingest_progress', models.IntegerField(default=100)),
-                ('ingest_error', models.TextField(blank=True, default='')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('creator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=256)),
+                ("filename", models.CharField(max_length=256)),
+                ("time", models.DateTimeField(auto_now_add=True)),
+                ("checksum", models.BinaryField(default=b"")),
+                ("mpp", models.FloatField(default=0)),
+                ("objectivePower", models.FloatField(default=1)),
+                ("width", models.IntegerField(default=800)),
+                ("height", models.IntegerField(default=600)),
+                ("depth", models.IntegerField(default=1)),
+                ("frames", models.IntegerField(default=1)),
+                ("channels", models.IntegerField(default=3)),
+                ("defaultFrame", models.IntegerField(default=0)),
+                (
+                    "image_type",
+                    models.IntegerField(
+                        choices=[(0, "Default"), (1, "Server generated"), (2, "File link")],
+                        default=0,
+                    ),
+                ),
+                (
+                    "ingest_state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("converting", "Converting"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="ready",
+                        max_length=16,
+                    ),
+                ),
+                ("ingest_progress", models.IntegerField(default=100)),
+                ("ingest_error", models.TextField(blank=True, default="")),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='FrameDescription',
+            name="FrameDescription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('frame_type', models.IntegerField(choices=[(0, 'z-stack'), (1, 'time series'), (255, 'undefined')], default=255)),
-                ('description', models.CharField(blank=True, default='', max_length=160)),
-                ('file_path', models.CharField(blank=True, default='', max_length=320)),
-                ('frame_id', models.IntegerField(default=0)),
-                ('Image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='FrameDescriptions', to='images.image')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "frame_type",
+                    models.IntegerField(
+                        choices=[(0, "z-stack"), (1, "time series"), (255, "undefined")],
+                        default=255,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, default="", max_length=160)),
+                ("file_path", models.CharField(blank=True, default="", max_length=320)),
+                ("frame_id", models.IntegerField(default=0)),
+                (
+                    "Image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="FrameDescriptions",
+                        to="images.image",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['frame_id'],
+                "ordering": ["frame_id"],
             },
         ),
         migrations.CreateModel(
-            name='ImageSet',
+            name="ImageSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(blank=True, max_length=256, null=True, unique=True)),
-                ('name', models.CharField(max_length=256)),
-                ('location', models.CharField(blank=True, max_length=256, null=True)),
-                ('description', models.TextField(blank=True, null=True)),
-                ('time', models.DateTimeField(auto_now_add=True)),
-                ('public', models.BooleanField(default=False)),
-                ('public_collaboration', models.BooleanField(default=False)),
-                ('image_lock', models.BooleanField(default=False)),
-                ('priority', models.IntegerField(choices=[(1, 'High'), (0, 'Normal'), (-1, 'Low')], default=0)),
-                ('zip_state', models.IntegerField(choices=[(0, 'invalid'), (1, 'ready'), (2, 'processing')], default=0)),
-                ('collaboration_type', models.IntegerField(choices=[(0, 'Collaborative'), (1, 'Competitive'), (2, 'Second opinion')], default=0)),
-                ('creator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('main_annotation_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='annotations.annotationtype')),
-                ('pinned_by', models.ManyToManyField(blank=True, related_name='pinned_sets', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='image_sets', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(blank=True, max_length=256, null=True, unique=True)),
+                ("name", models.CharField(max_length=256)),
+                ("location", models.CharField(blank=True, max_length=256, null=True)),
+                ("description", models.TextField(blank=True, null=True)),
+                ("time", models.DateTimeField(auto_now_add=True)),
+                ("public", models.BooleanField(default=False)),
+                ("public_collaboration", models.BooleanField(default=False)),
+                ("image_lock", models.BooleanField(default=False)),
+                (
+                    "priority",
+                    models.IntegerField(
+                        choices=[(1, "High"), (0, "Normal"), (-1, "Low")], default=0
+                    ),
+                ),
+                (
+                    "zip_state",
+                    models.IntegerField(
+                        choices=[(0, "invalid"), (1, "ready"), (2, "processing")], default=0
+                    ),
+                ),
+                (
+                    "collaboration_type",
+                    models.IntegerField(
+                        choices=[(0, "Collaborative"), (1, "Competitive"), (2, "Second opinion")],
+                        default=0,
+                    ),
+                ),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "main_annotation_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="annotations.annotationtype",
+                    ),
+                ),
+                (
+                    "pinned_by",
+                    models.ManyToManyField(
+                        blank=True, related_name="pinned_sets", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="image_sets",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='image',
-            name='image_set',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='images.imageset'),
+            model_name="image",
+            name="image_set",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="images",
+                to="images.imageset",
+            ),
         ),
         migrations.CreateModel(
-            name='AuxiliaryFile',
+            name="AuxiliaryFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=256)),
-                ('filesize', models.BigIntegerField(default=0)),
-                ('location', models.CharField(max_length=512)),
-                ('description', models.TextField(blank=True, default='')),
-                ('time', models.DateTimeField(auto_now_add=True)),
-                ('creator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('associated_to_image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='auxiliary_files', to='images.image')),
-                ('image_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='auxiliary_files', to='images.imageset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=256)),
+                ("filesize", models.BigIntegerField(default=0)),
+                ("location", models.CharField(max_length=512)),
+                ("description", models.TextField(blank=True, default="")),
+                ("time", models.DateTimeField(auto_now_add=True)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "associated_to_image",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="auxiliary_files",
+                        to="images.image",
+                    ),
+                ),
+                (
+                    "image_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="auxiliary_files",
+                        to="images.imageset",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LogImageAction',
+            name="LogImageAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time', models.DateTimeField(auto_now_add=True)),
-                ('action', models.IntegerField(choices=[(1, 'open'), (2, 'closed')], default=1)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='log_actions', to='images.image')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("time", models.DateTimeField(auto_now_add=True)),
+                ("action", models.IntegerField(choices=[(1, "open"), (2, "closed")], default=1)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="log_actions",
+                        to="images.image",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ScreeningMode',
+            name="ScreeningMode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('screening_tiles', models.JSONField(default=dict)),
-                ('x_steps', models.IntegerField(default=0)),
-                ('y_steps', models.IntegerField(default=0)),
-                ('x_resolution', models.IntegerField(default=0)),
-                ('y_resolution', models.IntegerField(default=0)),
-                ('current_index', models.IntegerField(default=0)),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='screening', to='images.image')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("screening_tiles", models.JSONField(default=dict)),
+                ("x_steps", models.IntegerField(default=0)),
+                ("y_steps", models.IntegerField(default=0)),
+                ("x_resolution", models.IntegerField(default=0)),
+                ("y_resolution", models.IntegerField(default=0)),
+                ("current_index", models.IntegerField(default=0)),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="screening",
+                        to="images.image",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SetTag',
+            name="SetTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('imagesets', models.ManyToManyField(blank=True, related_name='set_tags', to='images.imageset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "imagesets",
+                    models.ManyToManyField(
+                        blank=True, related_name="set_tags", to="images.imageset"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SetVersion',
+            name="SetVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('time', models.DateTimeField(auto_now_add=True)),
-                ('file', models.FileField(blank=True, null=True, upload_to='versions/')),
-                ('imagesets', models.ManyToManyField(blank=True, related_name='set_versions', to='images.imageset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("time", models.DateTimeField(auto_now_add=True)),
+                ("file", models.FileField(blank=True, null=True, upload_to="versions/")),
+                (
+                    "imagesets",
+                    models.ManyToManyField(
+                        blank=True, related_name="set_versions", to="images.imageset"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='imageset',
-            constraint=models.UniqueConstraint(fields=('name', 'team'), name='unique_imageset_name_per_team'),
+            model_name="imageset",
+            constraint=models.UniqueConstraint(
+                fields=("name", "team"), name="unique_imageset_name_per_team"
+            ),
         ),
         migrations.AddIndex(
-            model_name='image',
-            index=models.Index(fields=['image_set', 'name'], name='images_imag_image_s_19208b_idx'),
+            model_name="image",
+            index=models.Index(fields=["image_set", "name"], name="images_imag_image_s_19208b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='screeningmode',
-            constraint=models.UniqueConstraint(fields=('image', 'user'), name='unique_screening_per_user'),
+            model_name="screeningmode",
+            constraint=models.UniqueConstraint(
+                fields=("image", "user"), name="unique_screening_per_user"
+            ),
         ),
     ]

@@ -6,141 +6,273 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('annotations', '0001_initial'),
-        ('images', '0001_initial'),
+        ("annotations", "0001_initial"),
+        ("images", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('progress', models.IntegerField(default=0)),
-                ('log', models.JSONField(blank=True, default=list)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('error', models.TextField(blank=True, default='')),
-                ('task_id', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("progress", models.IntegerField(default=0)),
+                ("log", models.JSONField(blank=True, default=list)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("error", models.TextField(blank=True, default="")),
+                ("task_id", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Plugin',
+            name="Plugin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('author', models.CharField(blank=True, default='', max_length=100)),
-                ('package', models.CharField(blank=True, default='', max_length=200)),
-                ('contact', models.CharField(blank=True, default='', max_length=200)),
-                ('abouturl', models.CharField(blank=True, default='', max_length=200)),
-                ('icon', models.FileField(blank=True, null=True, upload_to='plugins/')),
-                ('products', models.ManyToManyField(blank=True, related_name='plugins', to='annotations.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("author", models.CharField(blank=True, default="", max_length=100)),
+                ("package", models.CharField(blank=True, default="", max_length=200)),
+                ("contact", models.CharField(blank=True, default="", max_length=200)),
+                ("abouturl", models.CharField(blank=True, default="", max_length=200)),
+                ("icon", models.FileField(blank=True, null=True, upload_to="plugins/")),
+                (
+                    "products",
+                    models.ManyToManyField(
+                        blank=True, related_name="plugins", to="annotations.product"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'permissions': [('use_server_side_plugins', 'Can use server-side plugins')],
+                "ordering": ["id"],
+                "permissions": [("use_server_side_plugins", "Can use server-side plugins")],
             },
         ),
         migrations.CreateModel(
-            name='PluginJob',
+            name="PluginJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('processing_complete', models.FloatField(default=0)),
-                ('created_time', models.DateTimeField(auto_now_add=True)),
-                ('updated_time', models.DateTimeField(auto_now=True)),
-                ('eta_time', models.DateTimeField(blank=True, null=True)),
-                ('error_message', models.CharField(blank=True, default='', max_length=400)),
-                ('error_detail', models.TextField(blank=True, default='')),
-                ('attached_worker', models.CharField(blank=True, default='', max_length=200)),
-                ('creator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='images.image')),
-                ('plugin', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='jobs.plugin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("processing_complete", models.FloatField(default=0)),
+                ("created_time", models.DateTimeField(auto_now_add=True)),
+                ("updated_time", models.DateTimeField(auto_now=True)),
+                ("eta_time", models.DateTimeField(blank=True, null=True)),
+                ("error_message", models.CharField(blank=True, default="", max_length=400)),
+                ("error_detail", models.TextField(blank=True, default="")),
+                ("attached_worker", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="images.image"
+                    ),
+                ),
+                (
+                    "plugin",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="jobs.plugin"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='PluginResult',
+            name="PluginResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_time', models.DateTimeField(auto_now_add=True)),
-                ('completed_time', models.DateTimeField(blank=True, null=True)),
-                ('default_alpha', models.FloatField(default=0.7)),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='images.image')),
-                ('job', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='result', to='jobs.pluginjob')),
-                ('plugin', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='jobs.plugin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_time", models.DateTimeField(auto_now_add=True)),
+                ("completed_time", models.DateTimeField(blank=True, null=True)),
+                ("default_alpha", models.FloatField(default=0.7)),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="images.image"
+                    ),
+                ),
+                (
+                    "job",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result",
+                        to="jobs.pluginjob",
+                    ),
+                ),
+                (
+                    "plugin",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="jobs.plugin"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='PluginResultEntry',
+            name="PluginResultEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('default_threshold', models.FloatField(default=0.0)),
-                ('name', models.CharField(max_length=100)),
-                ('visible', models.BooleanField(default=True)),
-                ('created_time', models.DateTimeField(auto_now_add=True)),
-                ('pluginresult', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='jobs.pluginresult')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("default_threshold", models.FloatField(default=0.0)),
+                ("name", models.CharField(max_length=100)),
+                ("visible", models.BooleanField(default=True)),
+                ("created_time", models.DateTimeField(auto_now_add=True)),
+                (
+                    "pluginresult",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="jobs.pluginresult",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='PluginResultBitmap',
+            name="PluginResultBitmap",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scale_min', models.FloatField(default=0.0)),
-                ('scale_max', models.FloatField(default=1.0)),
-                ('name', models.CharField(max_length=100)),
-                ('default_threshold', models.FloatField(default=0.0)),
-                ('default_alpha', models.FloatField(default=0.7)),
-                ('channels', models.IntegerField(default=1)),
-                ('location_rect', models.JSONField(default=dict)),
-                ('frame', models.IntegerField(default=0)),
-                ('meta_data', models.JSONField(blank=True, null=True)),
-                ('bitmap', models.FileField(upload_to='plugin_bitmaps/')),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='images.image')),
-                ('pluginresultentry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bitmap_results', to='jobs.pluginresultentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scale_min", models.FloatField(default=0.0)),
+                ("scale_max", models.FloatField(default=1.0)),
+                ("name", models.CharField(max_length=100)),
+                ("default_threshold", models.FloatField(default=0.0)),
+                ("default_alpha", models.FloatField(default=0.7)),
+                ("channels", models.IntegerField(default=1)),
+                ("location_rect", models.JSONField(default=dict)),
+                ("frame", models.IntegerField(default=0)),
+                ("meta_data", models.JSONField(blank=True, null=True)),
+                ("bitmap", models.FileField(upload_to="plugin_bitmaps/")),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="images.image"
+                    ),
+                ),
+                (
+                    "pluginresultentry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bitmap_results",
+                        to="jobs.pluginresultentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='PluginResultAnnotation',
+            name="PluginResultAnnotation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vector', models.JSONField(blank=True, null=True)),
-                ('score', models.FloatField(default=0.0)),
-                ('time', models.DateTimeField(auto_now_add=True)),
-                ('meta_data', models.JSONField(blank=True, null=True)),
-                ('description', models.CharField(blank=True, default='', max_length=1000)),
-                ('unique_identifier', models.UUIDField(blank=True, null=True)),
-                ('generated', models.BooleanField(default=True)),
-                ('annotation_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='annotations.annotationtype')),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='images.image')),
-                ('pluginresultentry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotation_results', to='jobs.pluginresultentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("vector", models.JSONField(blank=True, null=True)),
+                ("score", models.FloatField(default=0.0)),
+                ("time", models.DateTimeField(auto_now_add=True)),
+                ("meta_data", models.JSONField(blank=True, null=True)),
+                ("description", models.CharField(blank=True, default="", max_length=1000)),
+                ("unique_identifier", models.UUIDField(blank=True, null=True)),
+                ("generated", models.BooleanField(default=True)),
+                (
+                    "annotation_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="annotations.annotationtype"
+                    ),
+                ),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="images.image"
+                    ),
+                ),
+                (
+                    "pluginresultentry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="annotation_results",
+                        to="jobs.pluginresultentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
     ]
