@@ -1,3 +1,11 @@
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-urlpatterns: list = []
+from lamella.web import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("accounts/login/", views.LamellaLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/register/", views.register, name="register"),
+]
