@@ -71,7 +71,10 @@ class AnnotationType(models.Model):
 
 
 class Annotation(models.Model):
-    image = models.ForeignKey("images.Image", on_delete=models.CASCADE, related_name="annotations")
+    # Indexed by (image, frame) and (image, unique_identifier); a third index only slows inserts.
+    image = models.ForeignKey(
+        "images.Image", on_delete=models.CASCADE, related_name="annotations", db_index=False
+    )
     vector = models.JSONField(null=True, blank=True)
     _concealed = models.BooleanField(default=False, db_column="_concealed")
     _blurred = models.BooleanField(default=False, db_column="_blurred")
@@ -91,6 +94,7 @@ class Annotation(models.Model):
         null=True,
         blank=True,
         related_name="last_editor",
+        db_index=False,
     )
     verified_by = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Verification", related_name="verified_annotations"
@@ -118,7 +122,6 @@ class Annotation(models.Model):
         indexes = [
             models.Index(fields=["image", "frame"]),
             models.Index(fields=["image", "last_edit_time"]),
-            models.Index(fields=["annotation_type"]),
         ]
 
     def __str__(self) -> str:

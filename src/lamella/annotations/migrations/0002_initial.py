@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
             model_name="annotation",
             name="image",
             field=models.ForeignKey(
+                db_index=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="annotations",
                 to="images.image",
@@ -30,6 +31,7 @@ class Migration(migrations.Migration):
             name="last_editor",
             field=models.ForeignKey(
                 blank=True,
+                db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="last_editor",
@@ -253,10 +255,6 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["image", "last_edit_time"], name="annotations_image_i_4fa168_idx"
             ),
-        ),
-        migrations.AddIndex(
-            model_name="annotation",
-            index=models.Index(fields=["annotation_type"], name="annotations_annotat_5ac69c_idx"),
         ),
         migrations.AddConstraint(
             model_name="annotation",

@@ -1,0 +1,276 @@
+"""Vector validation, and the annotation services: bbox, frame, history, upsert, verification."""
+
+import uuid
+from typing import Any
+
+import pytest
+from pytest_django.fixtures import Settings
+
+from lamella.annotations.geometry import Extent, VectorError, extent_of, validate_vector
+from lamella.annotations.models import Annotation, AnnotationHistory, AnnotationType
+from lamella.annotations.services import (
+    AnnotationInputError,
+    bulk_create_annotations,
+    create_annotation,
+    delete_annotation,
+    restore_annotation,
+    soft_delete_annotation,
+    update_annotation,
+    upsert_annotation,
+    verify_annotation,
+)
+from tests import factories
+from tests.conftest import Cast
+
+BOX = {"x1": 10, "y1": 20, "x2": 110, "y2": 220}
+TRIANGLE = {"x1": 0, "y1": 0, "x2": 50, "y2": 5, "x3": 20, "y3": 40}
+
+VALID = [
+    (1, BOX, Extent(1, 10, 20, 110, 220)),
+    (6, {**BOX, "frame": 3}, Extent(3, 10, 20, 110, 220)),
+    (2, {"x1": 5, "y1": 5, "x2": 55, "y2": 55}, Extent(1, 5, 5, 55, 55)),
+    (3, {"x1": 9, "y1": 1, "x2": 2, "y2": 8}, Extent(1, 2, 1, 9, 8)),
+    (4, {"x1": 0.5, "y1": 0, "x2": 1, "y2": 2.5}, Extent(1, 0.5, 0, 1, 2.5)),
+    (5, TRIANGLE, Extent(1, 0, 0, 50, 40)),
+    (7, {"frame": 2}, Extent(2, None, None, None, None)),
+    (7, BOX, Extent(1, None, None, None, None)),
+    (8, {"tiles": [1, 2]}, Extent(1, None, None, None, None)),
+    (1, None, Extent(1, None, None, None, None)),
+    (5, None, Extent(1, None, None, None, None)),
+]
+
+INVALID = [
+    (1, {"x1": 10, "y1": 0, "x2": 10, "y2": 5}, "x2 must be greater than x1"),
+    (1, {"x1": 0, "y1": 9, "x2": 10, "y2": 5}, "y2 must be greater than y1"),
+    (6, {"x1": 0, "y1": 0}, "bounding box needs exactly"),
+    (2, {"x1": 0, "y1": 0}, "a point needs exactly"),
+    (3, TRIANGLE, "a line needs exactly two nodes"),
+    (4, {"x1": 0, "y1": 0}, "multi-line needs at least two"),
+    (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 5}, "polygon needs at least three"),
+    (1, {**BOX, "x2": True}, "x2 must be a finite number"),
+    (1, {**BOX, "y1": "20"}, "y1 must be a finite number"),
+    (1, {**BOX, "x1": float("nan")}, "x1 must be a finite number"),
+    (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 5, "x4": 1, "y4": 1}, "numbered from 1"),
+    (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 5, "x3": 1}, "come in pairs"),
+    (1, {**BOX, "frame": 0}, "frame must be a whole number"),
+    (1, {**BOX, "frame": 1.5}, "frame must be a whole number"),
+    (1, [1, 2, 3, 4], "must be a JSON object"),
+    (9, BOX, "unknown vector type"),
+]
+
+
+@pytest.mark.parametrize(("vector_type", "vector", "extent"), VALID)
+def test_valid_vectors_give_their_frame_and_bbox(
+    vector_type: int, vector: Any, extent: Extent
+) -> None:
+    assert validate_vector(vector, vector_type, width=1000, height=1000) == extent
+
+
+@pytest.mark.parametrize(("vector_type", "vector", "message"), INVALID)
+def test_invalid_vectors_are_refused_with_a_message_naming_the_problem(
+    vector_type: int, vector: Any, message: str
+) -> None:
+    with pytest.raises(VectorError, match=message):
+        validate_vector(vector, vector_type)
+
+
+def test_coordinates_must_lie_inside_the_image_give_or_take_a_little() -> None:
+    near = {"x1": -30, "y1": 10, "x2": 1020, "y2": 50}
+    assert validate_vector(near, 1, width=1000, height=1000).x_min == -30
+    with pytest.raises(VectorError, match="x coordinates must lie inside the image"):
+        validate_vector({"x1": 0, "y1": 0, "x2": 2000, "y2": 5}, 1, width=1000, height=1000)
+    with pytest.raises(VectorError, match="y coordinates"):
+        validate_vector({"x1": 0, "y1": -500, "x2": 5, "y2": 5}, 1, width=1000, height=1000)
+
+
+def test_a_polygon_type_with_a_node_count_wants_that_many_nodes() -> None:
+    with pytest.raises(VectorError, match="exactly 4 nodes"):
+        validate_vector(TRIANGLE, 5, node_count=4)
+
+
+def test_extent_ignores_keys_that_are_not_coordinates() -> None:
+    assert extent_of({**BOX, "label": "x", "frame": 2}) == Extent(2, 10, 20, 110, 220)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings: Settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def box_type(cast: Cast) -> AnnotationType:
+    product = factories.make_product(team=cast.team, image_sets=(cast.image_set,))
+    return factories.make_annotation_type(product=product, vector_type=1)
+
+
+def actions(annotation_id: int) -> list[str]:
+    return list(
+        AnnotationHistory.objects.filter(annotation_id=annotation_id).values_list(
+            "action", flat=True
+        )
+    )
+
+
+def test_create_stores_bbox_frame_creator_and_a_history_row(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    annotation = create_annotation(
+        user=cast.member, image=cast.image, annotation_type=box_type, vector={**BOX, "frame": 2}
+    )
+    stored = Annotation.objects.get(pk=annotation.pk)
+    assert (stored.frame, stored.x_min, stored.y_min, stored.x_max, stored.y_max) == (
+        2, 10, 20, 110, 220,
+    )  # fmt: skip
+    assert stored.user == cast.member and stored.last_editor == cast.member
+    assert actions(annotation.pk) == ["create"]
+
+
+def test_a_bad_vector_writes_nothing(cast: Cast, box_type: AnnotationType) -> None:
+    with pytest.raises(VectorError):
+        create_annotation(
+            user=cast.owner,
+            image=cast.image,
+            annotation_type=box_type,
+            vector={"x1": 5, "y1": 5, "x2": 1, "y2": 9},
+        )
+    assert not Annotation.objects.exists() and not AnnotationHistory.objects.exists()
+
+
+def test_update_changes_only_given_fields_and_recomputes_the_bbox(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    annotation = create_annotation(
+        user=cast.owner, image=cast.image, annotation_type=box_type, vector=BOX, description="a"
+    )
+    update_annotation(
+        user=cast.member, annotation=annotation, vector={"x1": 1, "y1": 2, "x2": 3, "y2": 4}
+    )
+    stored = Annotation.objects.get(pk=annotation.pk)
+    assert (stored.x_min, stored.y_max, stored.description) == (1, 4, "a")
+    assert stored.user == cast.owner and stored.last_editor == cast.member
+    assert actions(annotation.pk) == ["create", "update"]
+
+
+def test_update_refuses_unknown_fields_and_bad_vectors(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    annotation = create_annotation(
+        user=cast.owner, image=cast.image, annotation_type=box_type, vector=BOX
+    )
+    with pytest.raises(TypeError, match="frame"):
+        update_annotation(user=cast.owner, annotation=annotation, frame=3)
+    with pytest.raises(VectorError):
+        update_annotation(user=cast.owner, annotation=annotation, vector={"x1": 1})
+    assert Annotation.objects.get(pk=annotation.pk).vector == BOX
+    assert actions(annotation.pk) == ["create"]
+
+
+def test_soft_delete_restore_and_hard_delete_are_all_in_the_history(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    annotation = create_annotation(
+        user=cast.owner, image=cast.image, annotation_type=box_type, vector=BOX
+    )
+    soft_delete_annotation(user=cast.member, annotation=annotation)
+    assert Annotation.objects.get(pk=annotation.pk).deleted
+    restore_annotation(user=cast.member, annotation=annotation)
+    assert not Annotation.objects.get(pk=annotation.pk).deleted
+    pk = annotation.pk
+    delete_annotation(user=cast.admin, annotation=annotation)
+    assert not Annotation.objects.filter(pk=pk).exists()
+    assert actions(pk) == ["create", "delete", "restore", "delete"]
+    assert AnnotationHistory.objects.filter(annotation_id=pk).latest("id").user == cast.admin
+
+
+def test_upsert_creates_then_updates_by_unique_identifier(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    key = uuid.uuid4()
+    first, created = upsert_annotation(
+        user=cast.owner, image=cast.image, unique_identifier=key, annotation_type=box_type,
+        vector=BOX,
+    )  # fmt: skip
+    assert created
+    moved = {"x1": 500, "y1": 500, "x2": 600, "y2": 700}
+    second, created = upsert_annotation(
+        user=cast.member, image=cast.image, unique_identifier=str(key), annotation_type=box_type,
+        vector=moved, deleted=True,
+    )  # fmt: skip
+    assert not created and second.pk == first.pk
+    stored = Annotation.objects.get(pk=first.pk)
+    assert (stored.x_min, stored.deleted, stored.last_editor) == (500, True, cast.member)
+    assert Annotation.objects.count() == 1
+
+
+def test_a_duplicate_identifier_on_one_image_is_refused(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    key = uuid.uuid4()
+    create_annotation(
+        user=cast.owner, image=cast.image, annotation_type=box_type, vector=BOX,
+        unique_identifier=key,
+    )  # fmt: skip
+    with pytest.raises(AnnotationInputError, match="already exists"):
+        create_annotation(
+            user=cast.owner, image=cast.image, annotation_type=box_type, vector=BOX,
+            unique_identifier=key,
+        )  # fmt: skip
+    assert Annotation.objects.count() == 1 and AnnotationHistory.objects.count() == 1
+
+
+def test_verification_is_one_per_user_and_the_last_word_counts(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    annotation = create_annotation(
+        user=cast.owner, image=cast.image, annotation_type=box_type, vector=BOX
+    )
+    verify_annotation(user=cast.member, annotation=annotation, verified=True)
+    verification = verify_annotation(user=cast.member, annotation=annotation, verified=False)
+    verify_annotation(user=cast.admin, annotation=annotation, verified=True)
+    assert annotation.verifications.count() == 2
+    assert annotation.verifications.get(user=cast.member) == verification
+    assert not verification.verified
+
+
+def test_bulk_create_returns_what_it_stored(cast: Cast, box_type: AnnotationType) -> None:
+    key = uuid.uuid4()
+    items: list[dict[str, Any]] = [
+        {"annotation_type": box_type, "vector": BOX, "unique_identifier": key, "score": 0.5},
+        {"annotation_type_id": box_type.pk, "vector": None, "meta_data": {"a": 1}},
+        {"annotation_type": box_type, "vector": {**BOX, "frame": 4}, "deleted": True},
+    ]
+    created = bulk_create_annotations(user=cast.member, items=items, image=cast.image)
+    stored = list(Annotation.objects.order_by("id"))
+    fields = [f.attname for f in Annotation._meta.concrete_fields if f.attname != "time"]
+    fields.remove("last_edit_time")
+    as_rows = [[getattr(a, name) for name in fields] for a in stored]
+    assert [[getattr(a, name) for name in fields] for a in created] == as_rows
+    assert stored[0].unique_identifier == key and stored[0].score == 0.5
+    assert stored[1].meta_data == {"a": 1} and stored[1].x_min is None
+    assert stored[2].frame == 4 and stored[2].deleted
+    assert stored[0].user == cast.member
+    assert AnnotationHistory.objects.filter(action="create").count() == 3
+
+
+def test_bulk_create_is_all_or_nothing(cast: Cast, box_type: AnnotationType) -> None:
+    items: list[dict[str, Any]] = [{"annotation_type": box_type, "vector": BOX}] * 5
+    items = [*items, {"annotation_type": box_type, "vector": {"x1": 1, "y1": 1}}]
+    with pytest.raises(VectorError, match="item 5: a bounding box needs"):
+        bulk_create_annotations(user=cast.owner, items=items, image=cast.image)
+    key = uuid.uuid4()
+    create_annotation(
+        user=cast.owner, image=cast.image, annotation_type=box_type, vector=BOX,
+        unique_identifier=key,
+    )  # fmt: skip
+    clash: list[dict[str, Any]] = [{"annotation_type": box_type, "vector": BOX}] * 3000
+    clash = [*clash, {"annotation_type": box_type, "vector": BOX, "unique_identifier": key}]
+    with pytest.raises(AnnotationInputError):
+        bulk_create_annotations(user=cast.owner, items=clash, image=cast.image)
+    assert Annotation.objects.count() == 1 and AnnotationHistory.objects.count() == 1
+
+
+def test_bulk_create_refuses_an_unknown_type(cast: Cast) -> None:
+    with pytest.raises(AnnotationInputError, match="item 0: no such annotation type"):
+        bulk_create_annotations(
+            user=cast.owner, items=[{"annotation_type_id": 999, "vector": BOX}], image=cast.image
+        )
