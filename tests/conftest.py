@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -19,6 +20,12 @@ def testdata(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: ../shared/testdata is not beside this clone")
     return path
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """PBKDF2 costs ~0.4 s per user on this machine and the cast makes four users per test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass

@@ -7,7 +7,7 @@ from django.db.models import Model
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django import DjangoAssertNumQueries, Settings
+from pytest_django import DjangoAssertNumQueries
 
 from lamella.accounts.models import PersonalAccessToken, User
 from lamella.annotations.models import Annotation, AnnotationHistory
@@ -18,12 +18,6 @@ OUR_APPS = ("accounts", "images", "annotations", "jobs")
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 # Tokens are made by their owner (the secret is shown once); history is append-only.
 NO_ADD_PAGE = {PersonalAccessToken, AnnotationHistory}
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Settings) -> None:
-    """PBKDF2 takes ~0.4 s per user on this machine; these tests make several users each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

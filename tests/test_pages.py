@@ -17,12 +17,6 @@ from tests.conftest import Cast
 LOGIN = "/accounts/login/"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Settings) -> None:
-    """PBKDF2 takes ~0.4 s per user on this machine; the cast makes four users per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user)

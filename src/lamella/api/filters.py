@@ -1,0 +1,82 @@
+"""EXACT's ``field__lookup`` query filters, lenient where EXACT's clients are.
+
+Booleans accept ``1/0/true/false``; datetimes accept EXACT's spellings (the viewer sends
+``last_edit_time__gte=YYYY-MM-DD+HH:MM:SS``); relations filter by integer id without loading
+the related row. Invalid values give a 400 naming the parameter.
+"""
+
+import datetime as dt
+from typing import Any
+
+import django_filters as df
+from django import forms
+from django.db import models
+from django_filters.widgets import BooleanWidget
+
+from lamella.api.fields import parse_exact_datetime
+
+# Ids are 64-bit signed; larger numbers would make the database raise instead of matching nothing.
+MAX_ID = 2**63 - 1
+
+
+class ExactDateTimeFormField(forms.Field):
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            return parse_exact_datetime(str(value))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class ExactDateTimeFilter(df.Filter):
+    field_class = ExactDateTimeFormField
+
+
+class IdFormField(forms.IntegerField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", -MAX_ID)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdFilter(df.NumberFilter):
+    field_class = IdFormField
+
+
+class IdInFilter(df.BaseInFilter, IdFilter):
+    """``id__in=1,2,3``."""
+
+
+class BoundedNumberFormField(forms.FloatField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", -1e300)
+        kwargs.setdefault("max_value", 1e300)
+        super().__init__(**kwargs)
+
+
+class NumberFilter(df.NumberFilter):
+    field_class = BoundedNumberFormField
+
+
+class ExactFilterSet(df.FilterSet):
+    """Base class: EXACT's leniency applied to every generated filter."""
+
+    class Meta:
+        filter_overrides = {
+            models.BooleanField: {
+                "filter_class": df.BooleanFilter,
+                "extra": lambda field: {"widget": BooleanWidget},
+            },
+            models.DateTimeField: {"filter_class": ExactDateTimeFilter},
+            models.ForeignKey: {"filter_class": IdFilter},
+            models.OneToOneField: {"filter_class": IdFilter},
+            models.ManyToManyField: {"filter_class": IdFilter},
+            models.AutoField: {"filter_class": IdFilter},
+            models.BigAutoField: {"filter_class": IdFilter},
+            models.IntegerField: {"filter_class": IdFilter},
+            models.BigIntegerField: {"filter_class": IdFilter},
+            models.FloatField: {"filter_class": NumberFilter},
+        }
