@@ -1,0 +1,1 @@
+"""Tiles: DZI descriptors, tiles, regions, thumbnails and slide information, over HTTP."""

@@ -1,0 +1,56 @@
+"""Tile routes: the native DZI (versioned by checksum) and EXACT's routes, slash optional.
+
+Mounted before the REST API's router so that ``api/v1/images/images/<id>/…`` resolves here.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import re_path
+
+from lamella.tiles import views
+
+API = r"^api/v1/images/images/(?P<image_id>\d+)/"
+SESSION = r"^images/image/(?P<image_id>\d+)/"
+VERSION = r"(?P<checksum>[0-9a-f]{16})/"
+TILE = r"(?P<z>\d+)/(?P<col>\d+)_(?P<row>\d+)\.(?P<ext>jpeg|jpg|png)/?$"
+EXACT_DZI = r"(?P<z_dim>\d+)/(?P<frame>\d+)/tile/?$"
+EXACT_TILE = (
+    r"(?P<z_dim>\d+)/(?P<frame>\d+)/tile_files/"
+    r"(?P<level>\d+)/(?P<col>\d+)_(?P<row>\d+)\.(?P<ext>jpeg|png)/?$"
+)
+
+
+def _ints(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """URL groups arrive as strings; the views take ints (the checksum and ext stay text)."""
+
+    def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+        for key, value in kwargs.items():
+            if key not in ("checksum", "ext"):
+                kwargs[key] = int(value)
+        return view(request, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+urlpatterns = [
+    re_path(API + r"dzi\.dzi/?$", _ints(views.native_dzi), name="tiles-dzi"),
+    re_path(API + VERSION + r"dzi\.dzi/?$", _ints(views.native_dzi), name="tiles-dzi-versioned"),
+    re_path(API + r"dzi_files/" + TILE, _ints(views.native_tile), name="tiles-tile"),
+    re_path(
+        API + VERSION + r"dzi_files/" + TILE, _ints(views.native_tile), name="tiles-tile-versioned"
+    ),
+    re_path(API + EXACT_DZI, _ints(views.exact_dzi), name="tiles-exact-dzi"),
+    re_path(API + EXACT_TILE, _ints(views.exact_tile), name="tiles-exact-tile"),
+    re_path(SESSION + EXACT_DZI, _ints(views.exact_dzi), name="tiles-session-dzi"),
+    re_path(SESSION + EXACT_TILE, _ints(views.exact_tile), name="tiles-session-tile"),
+    re_path(API + r"thumbnail/?$", _ints(views.thumbnail), name="tiles-thumbnail"),
+    re_path(API + r"get_patch/?$", _ints(views.get_patch), name="tiles-patch"),
+    re_path(
+        API + r"slide_information/?$", _ints(views.slide_information), name="tiles-information"
+    ),
+]

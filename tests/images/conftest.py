@@ -1,0 +1,3 @@
+from tests.images.helpers import data_dir
+
+__all__ = ["data_dir"]
