@@ -1,0 +1,139 @@
+/**
+ * The viewer page: reads its configuration from the JSON script tag #viewer-config and wires
+ * the slide, the annotation layer, tools, list and controls together.
+ */
+
+import Map from 'ol/Map.js';
+import View from 'ol/View.js';
+import { defaults as defaultControls } from 'ol/control/defaults.js';
+import VectorLayer from 'ol/layer/Vector.js';
+import WebGLVectorLayer from 'ol/layer/WebGLVector.js';
+import Projection from 'ol/proj/Projection.js';
+
+import { createApi } from './api.js';
+import { addControls } from './controls.js';
+import { Drawing } from './draw.js';
+import { Editing } from './edit.js';
+import { History } from './history.js';
+import { AnnotationList } from './list.js';
+import { Palette } from './palette.js';
+import { AnnotationStore } from './store.js';
+import { annotationStyle } from './style.js';
+import { dziLayer, imageExtent, loadDzi } from './tilesource.js';
+import { bindKeys } from './keys.js';
+import 'ol/ol.css';
+import './viewer.css';
+
+function webglAvailable() {
+  try {
+    const canvas = document.createElement('canvas');
+    return Boolean(canvas.getContext('webgl2') || canvas.getContext('webgl'));
+  } catch {
+    return false;
+  }
+}
+
+function annotationLayer(store, types, renderer) {
+  const options = { source: store.source, style: annotationStyle(types), zIndex: 5 };
+  return renderer === 'webgl' ? new WebGLVectorLayer(options) : new VectorLayer(options);
+}
+
+async function createViewer(root, config) {
+  const $ = (selector) => root.querySelector(selector);
+  const notify = (text) => {
+    $('[data-role=message]').textContent = text;
+  };
+  const { width, height, mpp } = config.image;
+  const extent = imageExtent(width, height);
+  const projection = new Projection({
+    code: 'lamella-image',
+    units: 'pixels',
+    extent,
+    metersPerUnit: mpp > 0 ? mpp * 1e-6 : undefined,
+    getPointResolution: (resolution) => resolution,
+  });
+  const api = createApi({ csrfToken: config.csrf_token, cookie: () => document.cookie });
+  const store = new AnnotationStore({ api, config, notify });
+  let tileLayer = null;
+  try {
+    const info = await loadDzi(config.dzi_url);
+    tileLayer = dziLayer(info, config.dzi_url);
+  } catch (error) {
+    // A slide still converting (or a tiles service not up) still gets a canvas to annotate on.
+    notify(`No tiles for this image yet (${error.message}); annotations still work.`);
+  }
+  const requested = new URLSearchParams(window.location.search).get('renderer');
+  const renderer = requested || (webglAvailable() ? 'webgl' : 'canvas');
+  const layer = annotationLayer(store, config.annotation_types, renderer);
+  const map = new Map({
+    target: $('[data-role=map]'),
+    layers: tileLayer ? [tileLayer, layer] : [layer],
+    controls: defaultControls({ attribution: false, rotate: false }),
+    view: new View({ projection, extent, constrainOnlyCenter: true, minResolution: 0.125, maxResolution: Math.max(width, height) / 64 }),
+  });
+  map.getView().fit(extent, { padding: [10, 10, 10, 10] });
+  addControls({
+    map,
+    config,
+    tileLayer,
+    projection,
+    status: { zoom: $('[data-role=zoom]'), position: $('[data-role=position]') },
+  });
+
+  const history = new History();
+  const canDraw = config.permissions.includes('annotate');
+  const drawing = new Drawing({ map, store, config });
+  const editing = new Editing({ map, layer, store, history, config });
+  drawing.onCreate = (snapshot) => history.push({ before: [{ ...snapshot, deleted: true }], after: [snapshot] });
+  const palette = new Palette($('[data-role=palette]'), config.annotation_types, { canDraw });
+  const list = new AnnotationList($('[data-role=list]'), store, config);
+
+  const tools = {
+    select() {
+      drawing.stop();
+      editing.setActive(true);
+      palette.setActive(null);
+    },
+    pick(type) {
+      if (!canDraw) return;
+      editing.setActive(false);
+      drawing.start(type);
+      palette.setActive(drawing.active ? type : null);
+      if (!drawing.active) editing.setActive(true);
+    },
+    restore(snapshots) {
+      if (snapshots) snapshots.forEach((snapshot) => store.apply(snapshot));
+    },
+  };
+  palette.onPick = tools.pick;
+  palette.onSelectTool = tools.select;
+  $('[data-role=undo]').addEventListener('click', () => tools.restore(history.undo()));
+  $('[data-role=redo]').addEventListener('click', () => tools.restore(history.redo()));
+  $('[data-role=freehand]').addEventListener('change', (event) => {
+    drawing.freehand = event.target.checked;
+    drawing.restart();
+  });
+  editing.onSelect = (features) => {
+    $('[data-role=selection]').textContent = features.length ? `${features.length} selected` : '';
+  };
+  list.onFocus = (snapshot) => {
+    const feature = store.featureOf(snapshot.unique_identifier);
+    if (!feature) return;
+    tools.select();
+    map.getView().fit(feature.getGeometry().getExtent(), { padding: [80, 80, 80, 80], maxZoom: map.getView().getZoomForResolution(1), duration: 200 });
+    editing.selectUuid(snapshot.unique_identifier);
+  };
+  bindKeys({ palette, drawing, editing, history, tools });
+  tools.select();
+  store.loadGlobals().catch((error) => notify(`Could not load labels: ${error.detail || error.message}`));
+
+  // For tests and benchmarks: the live objects, and whether every change has been saved.
+  window.lamellaViewer = { map, store, history, drawing, editing, renderer, get pending() { return store.pending; } };
+  root.dataset.ready = 'true';
+}
+
+const root = document.getElementById('viewer');
+if (root) {
+  const config = JSON.parse(document.getElementById('viewer-config').textContent);
+  createViewer(root, config);
+}

@@ -1,0 +1,182 @@
+/**
+ * The annotations of one image: loaded per viewport through the API's in_bbox filter,
+ * deduplicated by unique identifier, and every change saved at once.
+ *
+ * A change is a snapshot {id?, unique_identifier, annotation_type, vector, deleted}. It is shown
+ * first and saved second; saves of one annotation are chained so they reach the server in order.
+ */
+
+import VectorSource from 'ol/source/Vector.js';
+import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
+
+import { featureFor, isGlobal } from './features.js';
+
+const FIELDS = 'id,vector,annotation_type,unique_identifier,deleted,generated,score,user,last_edit_time';
+const PAGE = 1000;
+const MAX_PAGES = 20;
+
+/** Image-pixel box "x1,y1,x2,y2" of a map extent, clipped to the image. */
+export function viewportBox(extent, width, height) {
+  const clip = (v, max) => Math.round(Math.min(Math.max(v, 0), max));
+  return [clip(extent[0], width), clip(-extent[3], height), clip(extent[2], width), clip(-extent[1], height)].join(',');
+}
+
+export class AnnotationStore {
+  constructor({ api, config, notify }) {
+    this.api = api;
+    this.config = config;
+    this.notify = notify;
+    this.types = new Map(config.annotation_types.map((t) => [t.id, t]));
+    this.byUuid = new Map(); // uuid -> {snapshot, feature}
+    this.globals = new Map(); // uuid -> snapshot of whole-image labels
+    this.chains = new Map();
+    this.pending = 0;
+    this.listeners = new Set();
+    this.frame = 1;
+    this.source = new VectorSource({ strategy: bboxStrategy, loader: this.load.bind(this) });
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+  }
+
+  changed() {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** The OpenLayers loader: fetch what lies in `extent` and add what is new. */
+  load(extent, resolution, projection, success, failure) {
+    const { id, width, height } = this.config.image;
+    const url = this.api.annotationsUrl({
+      image: id,
+      in_bbox: viewportBox(extent, width, height),
+      frame: this.frame,
+      deleted: 'false',
+      limit: PAGE,
+      fields: FIELDS,
+    });
+    this.api
+      .listAll(url, MAX_PAGES)
+      .then((results) => success(this.receive(results)))
+      .catch((error) => {
+        this.notify(`Could not load annotations: ${error.detail || error.message}`);
+        failure();
+      });
+  }
+
+  /** Whole-image labels have no place, so no viewport finds them: fetch them once. */
+  async loadGlobals() {
+    const ids = [...this.types.values()].filter(isGlobal).map((t) => t.id);
+    if (!ids.length) return;
+    const url = this.api.annotationsUrl({
+      image: this.config.image.id,
+      annotation_type__in: ids.join(','),
+      deleted: 'false',
+      limit: PAGE,
+      fields: FIELDS,
+    });
+    for (const snapshot of await this.api.listAll(url, MAX_PAGES)) {
+      this.globals.set(snapshot.unique_identifier, snapshot);
+    }
+    this.changed();
+  }
+
+  /** Features for the annotations not seen yet, added to the source. */
+  receive(results) {
+    const added = [];
+    for (const snapshot of results) {
+      const type = this.types.get(snapshot.annotation_type);
+      if (!type || snapshot.deleted || this.byUuid.has(snapshot.unique_identifier)) continue;
+      if (isGlobal(type)) {
+        this.globals.set(snapshot.unique_identifier, snapshot);
+        continue;
+      }
+      const feature = featureFor(snapshot, type);
+      if (!feature.getGeometry()) continue;
+      this.byUuid.set(snapshot.unique_identifier, { snapshot, feature });
+      added.push(feature);
+    }
+    if (added.length) this.source.addFeatures(added);
+    this.changed();
+    return added;
+  }
+
+  snapshotOf(uuid) {
+    const entry = this.byUuid.get(uuid);
+    if (entry) return { ...entry.snapshot };
+    const label = this.globals.get(uuid);
+    return label ? { ...label } : null;
+  }
+
+  featureOf(uuid) {
+    const entry = this.byUuid.get(uuid);
+    return entry ? entry.feature : null;
+  }
+
+  /** Show a snapshot (create, change, delete or restore) and save it. */
+  apply(snapshot) {
+    const type = this.types.get(snapshot.annotation_type);
+    const uuid = snapshot.unique_identifier;
+    const known = this.snapshotOf(uuid);
+    const merged = { ...snapshot, id: snapshot.id || (known && known.id) || undefined };
+    if (isGlobal(type)) {
+      if (merged.deleted) this.globals.delete(uuid);
+      else this.globals.set(uuid, merged);
+    } else {
+      const entry = this.byUuid.get(uuid);
+      const feature = featureFor(merged, type, entry ? entry.feature : null);
+      this.byUuid.set(uuid, { snapshot: merged, feature });
+      const shown = this.source.hasFeature(feature);
+      if (merged.deleted && shown) this.source.removeFeature(feature);
+      if (!merged.deleted && !shown && !feature.get('editing')) this.source.addFeature(feature);
+    }
+    this.changed();
+    return this.save(merged);
+  }
+
+  save(snapshot) {
+    const uuid = snapshot.unique_identifier;
+    this.pending += 1;
+    const previous = this.chains.get(uuid) || Promise.resolve();
+    const next = previous
+      .then(() => this.send(snapshot))
+      .catch((error) => this.notify(`Not saved: ${error.detail || error.message}`))
+      .finally(() => {
+        this.pending -= 1;
+        this.changed();
+      });
+    this.chains.set(uuid, next);
+    return next;
+  }
+
+  async send(snapshot) {
+    const uuid = snapshot.unique_identifier;
+    const id = (this.snapshotOf(uuid) || {}).id || snapshot.id;
+    const body = {
+      annotation_type: snapshot.annotation_type,
+      vector: snapshot.vector,
+      deleted: Boolean(snapshot.deleted),
+    };
+    const saved = id
+      ? await this.api.patchAnnotation(id, body)
+      : await this.api.saveAnnotation({ ...body, image: this.config.image.id, unique_identifier: uuid });
+    this.remember(uuid, saved);
+  }
+
+  remember(uuid, saved) {
+    const entry = this.byUuid.get(uuid);
+    if (entry) {
+      entry.snapshot = { ...entry.snapshot, id: saved.id };
+      entry.feature.setId(saved.id);
+    } else if (this.globals.has(uuid)) {
+      this.globals.set(uuid, { ...this.globals.get(uuid), id: saved.id });
+    }
+  }
+
+  /** Annotations on screen and whole-image labels, for the list. */
+  visible() {
+    const rows = [...this.globals.values()];
+    for (const { snapshot } of this.byUuid.values()) if (!snapshot.deleted) rows.push(snapshot);
+    return rows;
+  }
+}
