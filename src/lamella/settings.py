@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "lamella.images",
     "lamella.annotations",
     "lamella.jobs",
+    "lamella.tiles",
+    "lamella.legacy",
     "lamella.web",
 ]
 
@@ -156,7 +158,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
 
 # Background work: Django's Tasks API. "database" needs nothing; "rq" needs Redis.
-TASK_BACKEND = os.environ.get("LAMELLA_TASK_BACKEND", "database")
+# Under pytest (which sets PYTEST_VERSION) tasks run inline unless the variable says otherwise,
+# so tests of code that starts jobs see the outcome without a worker.
+TASK_BACKEND = os.environ.get("LAMELLA_TASK_BACKEND") or (
+    "immediate" if "PYTEST_VERSION" in os.environ else "database"
+)
 REDIS_URL = os.environ.get("LAMELLA_REDIS_URL", "redis://127.0.0.1:6379/0")
 TASK_QUEUES = ["default", "ingest", "plugins"]
 if TASK_BACKEND == "database":
@@ -164,7 +170,9 @@ if TASK_BACKEND == "database":
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES},
     }
 elif TASK_BACKEND == "rq":
-    INSTALLED_APPS.append("django_rq")
+    # django-tasks-rq wants its app installed beside django_rq, and workers started with
+    # `rqworker --job-class django_tasks_rq.Job` (`lamella worker` does that).
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
     RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 24 * 3600} for name in TASK_QUEUES}
 elif TASK_BACKEND == "immediate":
@@ -180,19 +188,32 @@ else:
     )
 
 REST_FRAMEWORK = {
+    # Bearer first: its challenge makes missing credentials a 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "lamella.api.authentication.PersonalAccessTokenAuthentication",
         "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["lamella.api.permissions.ReadAnyWriteAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "lamella.api.pagination.ExactPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": [
+        "lamella.api.parsers.LenientJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "lamella.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%f",  # EXACT's naive format; see lamella.api.fields
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lamella REST API v1",
     "DESCRIPTION": "EXACT-compatible annotation API.",
     "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Imaging limits.
