@@ -1,5 +1,10 @@
 """images/image_sets, images/images, set tags and versions under the policy."""
 
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PILImage
+
 from lamella.images.models import Image, ImageSet, SetTag
 from tests import factories
 
@@ -85,8 +90,43 @@ def test_an_image_cannot_be_moved_into_a_set_the_user_cannot_read(cast, client_f
     assert Image.objects.get(pk=cast.image.pk).image_set == cast.image_set
 
 
-def test_image_upload_is_not_served_yet(cast, client_for):
-    assert client_for(cast.member).post(IMAGES, {}, format="json").status_code == 405
+def png_file(name: str = "cells.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), (200, 30, 90)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_a_member_uploads_an_image_under_any_part_name_and_gets_its_id_at_once(cast, client_for):
+    body = {"image_set": cast.image_set.pk, "image_type": 0, "file_path": png_file()}
+    response = client_for(cast.member).post(IMAGES, body, format="multipart")
+    assert response.status_code == 200, response.json()
+    envelope = response.json()
+    assert envelope["count"] == 1
+    created = Image.objects.get(pk=envelope["results"][0]["id"])
+    assert (created.name, created.image_set) == ("cells.png", cast.image_set)
+    assert envelope["results"][0]["ingest_state"] in {"queued", "converting", "ready"}
+
+
+def test_uploading_the_same_file_twice_creates_one_image(cast, client_for):
+    client = client_for(cast.member)
+    client.post(IMAGES, {"image_set": cast.image_set.pk, "f": png_file()}, format="multipart")
+    again = client.post(
+        IMAGES, {"image_set": cast.image_set.pk, "f": png_file()}, format="multipart"
+    )
+    assert again.status_code == 200
+    assert again.json()["count"] == 0
+    assert Image.objects.filter(image_set=cast.image_set, name="cells.png").count() == 1
+
+
+def test_an_upload_without_a_set_or_to_a_foreign_set_is_refused(cast, client_for):
+    missing = client_for(cast.member).post(IMAGES, {"f": png_file()}, format="multipart")
+    assert missing.status_code == 400
+    assert "image_set" in missing.json()["detail"]
+    foreign = client_for(cast.outsider).post(
+        IMAGES, {"image_set": cast.image_set.pk, "f": png_file()}, format="multipart"
+    )
+    assert foreign.status_code == 404
+    assert not Image.objects.filter(name="cells.png").exists()
 
 
 def test_set_tags_attach_only_to_sets_the_user_may_edit(cast, client_for):

@@ -398,7 +398,7 @@ def readme_flow() -> dict[str, Any]:
     path.write_bytes(bytes.fromhex(CTX["png_hex"]))
     image = ImagesApi(c).create_image(file_path=str(path), image_type=0, image_set=image_set.id)
     if not image.results:
-        return {"error": f"upload answered without results: {image}", "status": 405}
+        return {"error": f"upload answered without results: {image}"}
     image_id = image.results[0].id
     api = AnnotationsApi(c)
     api.create_annotation(body=Annotation(annotation_type=kind.id, image=image_id,

@@ -213,12 +213,6 @@ ITEMS = [
     ("E20-patch-put-delete-count", "e20_write", check_e20),
 ]
 
-UPLOAD_MISSING = "POST /api/v1/images/images/ (exact-sync create_image) is not served yet: 405"
-
-
-def _upload_missing(outcome: dict[str, Any]) -> bool:
-    return outcome.get("status") == 405 or "ApiException 405" in str(outcome.get("error"))
-
 
 @pytest.mark.parametrize(
     ("step", "check"), [(s, c) for _, s, c in ITEMS], ids=[i for i, _, _ in ITEMS]
@@ -227,18 +221,13 @@ def test_exact_sync_conformance(
     run: Callable[..., dict[str, Any]], context: dict[str, Any], step: str, check: Callable
 ) -> None:
     outcome = run(step, context)
-    if step == "e12_image_upload" and _upload_missing(outcome):
-        pytest.xfail(UPLOAD_MISSING)
     check(ok(outcome), context)
 
 
 def test_the_readme_flow_end_to_end(
     run: Callable[..., dict[str, Any]], context: dict[str, Any]
 ) -> None:
-    outcome = run("readme_flow", context)
-    if _upload_missing(outcome):
-        pytest.xfail(UPLOAD_MISSING)
-    out = ok(outcome)
+    out = ok(run("readme_flow", context))
     assert out["annotations"] == 1 and out["downloaded"] > 0
 
 

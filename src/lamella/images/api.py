@@ -11,6 +11,7 @@ from lamella.accounts.policy import Action
 from lamella.api.filters import ExactFilterSet, IdFilter
 from lamella.api.serializers import ExactModelSerializer, expand
 from lamella.api.viewsets import ExactViewSet, instance_of, is_superuser, readable_set_ids
+from lamella.images.api_upload import ImageUploadMixin
 from lamella.images.models import (
     FrameDescription,
     Image,
@@ -89,6 +90,8 @@ class ImageSerializer(ExactModelSerializer):
             "image_type",
             "image_set",
             "ingest_state",
+            "ingest_progress",
+            "ingest_error",
             "annotations",
         )
         read_only_fields = (
@@ -99,6 +102,8 @@ class ImageSerializer(ExactModelSerializer):
             "channels",
             "FrameDescriptions",
             "ingest_state",
+            "ingest_progress",
+            "ingest_error",
             "annotations",
         )
         expandable_fields = {
@@ -293,18 +298,14 @@ class ImageSetViewSet(ExactViewSet):
         super().perform_update(serializer)
 
 
-class ImageViewSet(ExactViewSet):
-    """Images of readable sets. ``GET``, ``PATCH``, ``PUT``, ``DELETE``.
-
-    TODO(imaging): ``POST`` multipart upload (exact-sync's ``create_image``, file part
-    ``file_path``) belongs to the ingest work and is not served here yet (405).
-    """
+class ImageViewSet(ImageUploadMixin, ExactViewSet):
+    """Images of readable sets: ``GET``, ``PATCH``, ``PUT``, ``DELETE``, and ``POST`` as
+    EXACT's multipart upload (see ``lamella.images.api_upload``)."""
 
     queryset = Image.objects.all()
     serializer_class = ImageSerializer
     filterset_class = ImageFilter
     set_path = "image_set"
-    http_method_names = ["get", "put", "patch", "delete", "head", "options"]
     delete_action = Action.DELETE_IMAGES
 
 
