@@ -1,0 +1,1 @@
+"""Page views of teams, image sets, products, exports and the account: thin, policy-checked."""
