@@ -3,7 +3,7 @@
 import * as esbuild from 'esbuild';
 
 const options = {
-  entryPoints: { viewer: 'src/lamella/web/viewer/main.js' },
+  entryPoints: { viewer: 'src/lamella/web/viewer/main.js', verify: 'src/lamella/web/viewer/verify.js' },
   outdir: 'src/lamella/web/static/dist',
   bundle: true,
   format: 'esm',

@@ -1,10 +1,13 @@
 """The viewer in Chromium: log in, open a generated slide, draw a box and a polygon with the
-mouse, and find them saved with the geometry that was drawn."""
+mouse, and find them saved with the geometry that was drawn; on a z-stack, the frame slider
+and channel controls change the tiles and drawings keep their frame."""
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -56,12 +59,16 @@ def write_slide(path: Path, width: int = 2000, height: int = 1500) -> Path:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser(settings: Any) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
+    # Live-event streams notice a closed page at their next heartbeat: make that soon, and
+    # wait for it after closing, so no stream thread touches the database after the test.
+    settings.LAMELLA_EVENTS_HEARTBEAT = 0.2
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+    time.sleep(0.6)
 
 
 @pytest.fixture
@@ -84,6 +91,22 @@ def is_error(message: Any) -> bool:
     return bool(
         message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
     )
+
+
+def log_in(page: Any, base_url: str, user: Any, next_path: str) -> None:
+    """Log in through the login form and land on ``next_path``."""
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("button[type=submit]")
+
+
+def watch_errors(page: Any) -> list[str]:
+    """Console errors and uncaught exceptions of ``page``, collected as they happen."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if is_error(m) else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
 
 
 def map_to_image(page: Any, pixel: tuple[float, float]) -> tuple[float, float]:
@@ -203,4 +226,71 @@ def test_a_member_draws_a_box_and_a_polygon_that_are_saved_with_their_geometry(
     # The list shows the polygon only: the deleted box has left it.
     page.wait_for_function("document.querySelectorAll('.annotation-rows li').length === 1")
     assert "tumour" in page.locator(".annotation-rows li").inner_text()
+    assert errors == []
+
+
+@pytest.fixture
+def stack(
+    cast: Cast, data_dir: Path, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> Image:
+    """A fluorescence z-stack: 3 frames of 2 uint16 channels (ZCYX OME-TIFF)."""
+    y, x = np.mgrid[0:400, 0:600]
+    planes = [[(x * 50 + z * 1000), (y * 80 + z * 500)] for z in range(3)]
+    path = tmp_path / "stack.ome.tif"
+    tifffile.imwrite(path, np.array(planes, np.uint16), metadata={"axes": "ZCYX"}, ome=True)
+    (image,) = upload_and_ingest(
+        django_capture_on_commit_callbacks,
+        user=cast.owner,
+        image_set=cast.image_set,
+        files=[(path.name, path)],
+    )
+    assert image.ingest_state == Image.IngestState.READY, image.ingest_error
+    return image
+
+
+def test_frames_and_channels_change_the_tiles_and_drawings_keep_their_frame(
+    transactional_db: None,
+    live_server: Any,
+    cast: Cast,
+    stack: Image,
+    browser: Any,
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    assert stack.frames == 3
+    product = factories.make_product(team=cast.team, image_sets=(cast.image_set,))
+    box_type = factories.make_annotation_type(product=product, vector_type=1, name="cell")
+    page = browser.new_page(viewport={"width": 1300, "height": 850})
+    errors = watch_errors(page)
+    log_in(page, live_server.url, cast.member, f"/images/{stack.pk}/view/")
+    page.wait_for_selector("#viewer[data-ready=true]", state="attached", timeout=15_000)
+    page.wait_for_load_state("networkidle")
+    assert page.get_attribute("[data-role=frame]", "max") == "3"
+    assert page.locator("fieldset.channel").count() == 2
+
+    # Frame 2 of 3 is tile frame 1 (0-based on the tile routes).
+    with page.expect_request(lambda r: "dzi_files" in r.url and "frame=1" in r.url):
+        page.fill("[data-role=frame]", "2")
+        page.dispatch_event("[data-role=frame]", "input")
+    assert page.evaluate("window.lamellaViewer.store.frame") == 2
+
+    # Hiding the first channel asks for tiles without it (c0=min:max:colour:0).
+    def hides_channel_0(request: Any) -> bool:
+        query = parse_qs(urlparse(request.url).query)
+        return "dzi_files" in request.url and query.get("c0", [""])[0].endswith(":0")
+
+    with page.expect_request(hides_channel_0):
+        page.locator("fieldset.channel[data-channel='0'] input[type=checkbox]").uncheck()
+    page.wait_for_load_state("networkidle")
+
+    # A box drawn now belongs to frame 2.
+    box = page.locator("[data-role=map]").bounding_box()
+    page.click(f"button[data-type-id='{box_type.pk}']")
+    page.mouse.move(box["x"] + 300, box["y"] + 250)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 420, box["y"] + 350, steps=5)
+    page.mouse.up()
+    wait_until_saved(page)
+    saved = Annotation.objects.get(annotation_type=box_type)
+    assert saved.frame == 2
     assert errors == []

@@ -5,6 +5,7 @@ Every write goes through :mod:`lamella.annotations.services`; a vector that does
 type is a 400 naming the problem.
 """
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +25,7 @@ from lamella.annotations import selectors, services
 from lamella.annotations.api.filters import AnnotationFilter
 from lamella.annotations.api.serializers import AnnotationInputSerializer, AnnotationSerializer
 from lamella.annotations.models import Annotation, AnnotationType, Verification
+from lamella.api.fields import parse_exact_datetime
 from lamella.api.prefetch import plan_prefetch
 from lamella.api.viewsets import ExactViewSet
 from lamella.images.models import Image
@@ -40,6 +42,22 @@ class BadAnnotation(ValidationError):
     def __init__(self, message: str) -> None:
         super().__init__()
         self.detail = {"detail": ErrorDetail(message, code="invalid")}
+
+
+class EditConflict(APIException):
+    """409: the annotation changed since the client's ``expected_last_edit_time``."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, current: Any) -> None:
+        super().__init__()
+        message = "someone else changed this annotation; its current state is in 'current'"
+        self.detail = {"detail": ErrorDetail(message, code="conflict"), "current": current}
+
+
+# The wire format keeps microseconds, so equal times compare equal; the slack only absorbs
+# a database that stores less precision than it was given.
+EDIT_TIME_SLACK = dt.timedelta(microseconds=1)
 
 
 @contextmanager
@@ -206,6 +224,7 @@ class AnnotationViewSet(ExactViewSet):
         inputs = AnnotationInputSerializer(data=request.data, partial=partial)
         inputs.is_valid(raise_exception=True)
         changes = dict(inputs.validated_data)
+        self._check_unmodified(annotation, request.data)
         image_set = annotation.image.image_set
         self.check_sets([image_set], Action.EDIT_ANNOTATION)
         if changes.get("deleted") and not annotation.deleted:
@@ -221,6 +240,19 @@ class AnnotationViewSet(ExactViewSet):
                 user=request.user, annotation=annotation, **changes
             )
         return Response(self.get_serializer(annotation).data)
+
+    def _check_unmodified(self, annotation: Annotation, data: Any) -> None:
+        """409 with the current state when ``expected_last_edit_time`` is older than the row's:
+        someone else changed the annotation since this client read it."""
+        raw = data.get("expected_last_edit_time") if isinstance(data, dict) else None
+        if raw in (None, ""):
+            return
+        try:
+            expected = parse_exact_datetime(str(raw))
+        except ValueError as exc:
+            raise BadAnnotation(f"expected_last_edit_time: {exc}") from exc
+        if annotation.last_edit_time > expected + EDIT_TIME_SLACK:
+            raise EditConflict(self.get_serializer(annotation).data)
 
     @extend_schema(request=AnnotationInputSerializer, responses=AnnotationSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -8,10 +8,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** An HTTP failure; `detail` is the server's {"detail": ...} text when it sent one. */
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, body = null) {
     super(`${status}: ${detail}`);
     this.status = status;
     this.detail = detail;
+    this.body = body; // the parsed JSON answer, e.g. a 409's current state
   }
 }
 
@@ -34,13 +35,13 @@ export function query(params) {
   return text ? `?${text}` : '';
 }
 
-async function detailOf(response) {
+async function errorOf(response) {
   try {
     const body = await response.json();
-    if (body && typeof body.detail === 'string') return body.detail;
-    return JSON.stringify(body);
+    const detail = body && typeof body.detail === 'string' ? body.detail : JSON.stringify(body);
+    return new ApiError(response.status, detail, body);
   } catch {
-    return response.statusText || 'request failed';
+    return new ApiError(response.status, response.statusText || 'request failed');
   }
 }
 
@@ -55,7 +56,7 @@ export function createApi({ csrfToken = '', cookie = () => '', fetchImpl = fetch
       credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!response.ok) throw new ApiError(response.status, await detailOf(response));
+    if (!response.ok) throw await errorOf(response);
     return response.status === 204 ? null : response.json();
   }
 

@@ -36,6 +36,9 @@ export function featureFor(snapshot, type, feature = null) {
     type: type.id,
     vectorType: type.vector_type,
     radius: shape && shape.radius ? shape.radius : 0,
+    generated: snapshot.generated ? 1 : 0,
+    // Drawn by people: always above any score threshold.
+    score: snapshot.generated && typeof snapshot.score === 'number' ? snapshot.score : 1,
   });
   if (snapshot.id) target.setId(snapshot.id);
   return target;

@@ -19,7 +19,10 @@ import { AnnotationList } from './list.js';
 import { Palette } from './palette.js';
 import { AnnotationStore } from './store.js';
 import { annotationStyle } from './style.js';
-import { dziLayer, imageExtent, loadDzi } from './tilesource.js';
+import { Details } from './details.js';
+import { LiveFeed, snapshotOfChange } from './live.js';
+import { channelPanel, framePanel, neighbourLinks, thresholdPanel, tileQuery } from './panels.js';
+import { dziLayer, imageExtent, loadDzi, setTileQuery } from './tilesource.js';
 import { bindKeys } from './keys.js';
 import 'ol/ol.css';
 import './viewer.css';
@@ -55,8 +58,11 @@ async function createViewer(root, config) {
   const api = createApi({ csrfToken: config.csrf_token, cookie: () => document.cookie });
   const store = new AnnotationStore({ api, config, notify });
   let tileLayer = null;
+  let info = null;
+  const { frames } = config.image;
+  store.frame = frames > 1 ? Math.min(Math.max((config.image.default_frame || 0) + 1, 1), frames) : 1;
   try {
-    const info = await loadDzi(config.dzi_url);
+    info = await loadDzi(config.dzi_url);
     tileLayer = dziLayer(info, config.dzi_url);
   } catch (error) {
     // A slide still converting (or a tiles service not up) still gets a canvas to annotate on.
@@ -113,9 +119,44 @@ async function createViewer(root, config) {
     drawing.freehand = event.target.checked;
     drawing.restart();
   });
+  const details = new Details($('[data-role=details]'), {
+    store,
+    history,
+    canEdit: config.permissions.includes('edit_annotation'),
+    notify,
+  });
   editing.onSelect = (features) => {
     $('[data-role=selection]').textContent = features.length ? `${features.length} selected` : '';
+    details.show(features.map((f) => f.get('uuid')));
   };
+  store.onConflict = (mine, theirs) => {
+    // Theirs is shown; Undo brings back ours (and saves it on top of theirs).
+    if (theirs) history.push({ before: [mine], after: [theirs] });
+    notify('Someone else changed this annotation meanwhile: their version is shown. Undo restores yours.');
+  };
+
+  // Frames and channels change the tiles' query; frames also which annotations show.
+  const panels = $('[data-role=panels]');
+  let channels = [];
+  const retile = () => {
+    if (!tileLayer || !info) return;
+    const frame = frames > 1 ? store.frame - 1 : null;
+    setTileQuery(tileLayer, info, config.dzi_url, tileQuery(frame, channels));
+  };
+  framePanel(panels, { frames, initial: store.frame, onFrame: (frame) => { store.setFrame(frame); retile(); } });
+  channels = channelPanel(panels, { channels: config.image.channels || [], onChange: (state) => { channels = state; retile(); } }) || [];
+  if (frames > 1 || channels.length) retile();
+  thresholdPanel(panels, { onChange: (threshold) => layer.setStyle(annotationStyle(config.annotation_types, { threshold })) });
+  neighbourLinks($('[data-role=neighbours]'), config.neighbours || {});
+
+  // Live co-annotation: others' changes appear without a reload.
+  const live = new LiveFeed({
+    imageId: config.image.id,
+    api,
+    since: config.server_time,
+    onChange: (annotation) => store.receiveRemote(snapshotOfChange(annotation)),
+  });
+  live.start();
   list.onFocus = (snapshot) => {
     const feature = store.featureOf(snapshot.unique_identifier);
     if (!feature) return;
@@ -123,12 +164,23 @@ async function createViewer(root, config) {
     map.getView().fit(feature.getGeometry().getExtent(), { padding: [80, 80, 80, 80], maxZoom: map.getView().getZoomForResolution(1), duration: 200 });
     editing.selectUuid(snapshot.unique_identifier);
   };
+  // ?focus=<uuid> (from the verification view): zoom to that annotation once it is loaded.
+  const focus = new URLSearchParams(window.location.search).get('focus');
+  if (focus) {
+    const tryFocus = () => {
+      const snapshot = store.snapshotOf(focus);
+      if (!snapshot || !store.featureOf(focus)) return;
+      store.listeners.delete(tryFocus);
+      list.onFocus(snapshot);
+    };
+    store.onChange(tryFocus);
+  }
   bindKeys({ palette, drawing, editing, history, tools });
   tools.select();
   store.loadGlobals().catch((error) => notify(`Could not load labels: ${error.detail || error.message}`));
 
   // For tests and benchmarks: the live objects, and whether every change has been saved.
-  window.lamellaViewer = { map, store, history, drawing, editing, renderer, get pending() { return store.pending; } };
+  window.lamellaViewer = { map, store, history, drawing, editing, renderer, live, get pending() { return store.pending; } };
   root.dataset.ready = 'true';
 }
 

@@ -11,7 +11,11 @@ import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
 
 import { featureFor, isGlobal } from './features.js';
 
-const FIELDS = 'id,vector,annotation_type,unique_identifier,deleted,generated,score,user,last_edit_time';
+const FIELDS =
+  'id,vector,annotation_type,unique_identifier,deleted,generated,score,user,last_edit_time,' +
+  'description,meta_data,concealed,blurred,verified_by_user';
+// What the viewer may change besides the geometry; sent with every save when present.
+const EDITABLE = ['description', 'meta_data', 'concealed', 'blurred'];
 const PAGE = 1000;
 const MAX_PAGES = 20;
 
@@ -31,6 +35,8 @@ export class AnnotationStore {
     this.globals = new Map(); // uuid -> snapshot of whole-image labels
     this.chains = new Map();
     this.pending = 0;
+    this.pendingByUuid = new Map();
+    this.onConflict = () => {};
     this.listeners = new Set();
     this.frame = 1;
     this.source = new VectorSource({ strategy: bboxStrategy, loader: this.load.bind(this) });
@@ -62,6 +68,16 @@ export class AnnotationStore {
         this.notify(`Could not load annotations: ${error.detail || error.message}`);
         failure();
       });
+  }
+
+  /** Show another frame: forget what is loaded and load that frame's annotations. */
+  setFrame(frame) {
+    if (frame === this.frame) return;
+    this.frame = frame;
+    this.byUuid.clear();
+    this.source.clear(true);
+    this.source.refresh();
+    this.changed();
   }
 
   /** Whole-image labels have no place, so no viewport finds them: fetch them once. */
@@ -118,7 +134,12 @@ export class AnnotationStore {
     const type = this.types.get(snapshot.annotation_type);
     const uuid = snapshot.unique_identifier;
     const known = this.snapshotOf(uuid);
-    const merged = { ...snapshot, id: snapshot.id || (known && known.id) || undefined };
+    // The version this change is made on is the one shown now, even for an undo of an old one.
+    const merged = {
+      ...snapshot,
+      id: snapshot.id || (known && known.id) || undefined,
+      last_edit_time: known ? known.last_edit_time : snapshot.last_edit_time,
+    };
     if (isGlobal(type)) {
       if (merged.deleted) this.globals.delete(uuid);
       else this.globals.set(uuid, merged);
@@ -137,12 +158,16 @@ export class AnnotationStore {
   save(snapshot) {
     const uuid = snapshot.unique_identifier;
     this.pending += 1;
+    this.pendingByUuid.set(uuid, (this.pendingByUuid.get(uuid) || 0) + 1);
     const previous = this.chains.get(uuid) || Promise.resolve();
     const next = previous
       .then(() => this.send(snapshot))
-      .catch((error) => this.notify(`Not saved: ${error.detail || error.message}`))
+      .catch((error) => this.failed(snapshot, error))
       .finally(() => {
         this.pending -= 1;
+        const left = this.pendingByUuid.get(uuid) - 1;
+        if (left > 0) this.pendingByUuid.set(uuid, left);
+        else this.pendingByUuid.delete(uuid);
         this.changed();
       });
     this.chains.set(uuid, next);
@@ -151,26 +176,78 @@ export class AnnotationStore {
 
   async send(snapshot) {
     const uuid = snapshot.unique_identifier;
-    const id = (this.snapshotOf(uuid) || {}).id || snapshot.id;
+    const known = this.snapshotOf(uuid) || {};
+    const id = known.id || snapshot.id;
     const body = {
       annotation_type: snapshot.annotation_type,
       vector: snapshot.vector,
       deleted: Boolean(snapshot.deleted),
     };
+    for (const field of EDITABLE) if (field in snapshot) body[field] = snapshot[field];
+    // The server answers 409 when someone else saved after the version this change was made on.
+    if (id && known.last_edit_time) body.expected_last_edit_time = known.last_edit_time;
     const saved = id
       ? await this.api.patchAnnotation(id, body)
       : await this.api.saveAnnotation({ ...body, image: this.config.image.id, unique_identifier: uuid });
     this.remember(uuid, saved);
   }
 
+  failed(snapshot, error) {
+    if (error.status === 409 && error.body && error.body.current) {
+      // Show theirs, keep ours one Undo away: nothing is lost, nothing is overwritten silently.
+      const theirs = this.receiveRemote(error.body.current, { force: true });
+      this.onConflict(snapshot, theirs);
+      return;
+    }
+    this.notify(`Not saved: ${error.detail || error.message}`);
+  }
+
   remember(uuid, saved) {
+    const update = { id: saved.id, last_edit_time: saved.last_edit_time, user: saved.user };
     const entry = this.byUuid.get(uuid);
     if (entry) {
-      entry.snapshot = { ...entry.snapshot, id: saved.id };
+      entry.snapshot = { ...entry.snapshot, ...update };
       entry.feature.setId(saved.id);
     } else if (this.globals.has(uuid)) {
-      this.globals.set(uuid, { ...this.globals.get(uuid), id: saved.id });
+      this.globals.set(uuid, { ...this.globals.get(uuid), ...update });
     }
+  }
+
+  uuidOfId(id) {
+    for (const [uuid, entry] of this.byUuid) if (entry.snapshot.id === id) return uuid;
+    for (const [uuid, label] of this.globals) if (label.id === id) return uuid;
+    return null;
+  }
+
+  /**
+   * Show a change made by someone else (live event, poll or conflict) without saving it.
+   * Ignored while this viewer has its own save of that annotation in flight, or when what is
+   * shown is as new; `force` applies it regardless. Returns the snapshot shown, or null.
+   */
+  receiveRemote(annotation, { force = false } = {}) {
+    const uuid = annotation.unique_identifier || this.uuidOfId(annotation.id);
+    const type = this.types.get(annotation.annotation_type);
+    if (!uuid || !type) return null;
+    const known = this.snapshotOf(uuid);
+    if (!force && this.pendingByUuid.has(uuid)) return null;
+    if (!force && known && known.last_edit_time && annotation.last_edit_time <= known.last_edit_time) return null;
+    const offFrame = !type.multi_frame && annotation.frame && this.config.image.frames > 1 && annotation.frame !== this.frame;
+    const snapshot = { ...(known || {}), ...annotation, unique_identifier: uuid, deleted: Boolean(annotation.deleted) };
+    if (isGlobal(type)) {
+      if (snapshot.deleted) this.globals.delete(uuid);
+      else this.globals.set(uuid, snapshot);
+    } else {
+      const entry = this.byUuid.get(uuid);
+      if (!entry && (snapshot.deleted || offFrame)) return snapshot;
+      const feature = featureFor(snapshot, type, entry ? entry.feature : null);
+      this.byUuid.set(uuid, { snapshot, feature });
+      const shown = this.source.hasFeature(feature);
+      const hide = snapshot.deleted || offFrame || !feature.getGeometry();
+      if (hide && shown) this.source.removeFeature(feature);
+      if (!hide && !shown && !feature.get('editing')) this.source.addFeature(feature);
+    }
+    this.changed();
+    return snapshot;
   }
 
   /** Annotations on screen and whole-image labels, for the list. */

@@ -21,15 +21,26 @@ function flat(color, width, fillAlpha) {
   };
 }
 
-/** The style of saved annotations: each type in its colour. */
-export function annotationStyle(types) {
-  return [
-    ...types.map((type) => ({
-      filter: ['==', ['get', 'type'], type.id],
-      style: flat(type.color_code, 2, 0.12),
-    })),
-    { else: true, style: flat('#cc4444', 2, 0.12) },
-  ];
+/**
+ * The style of saved annotations: each type in its colour; model-generated ones dashed, and
+ * hidden below the score threshold (people's annotations carry score 1, so they always show).
+ */
+export function annotationStyle(types, { threshold = 0 } = {}) {
+  const rules = [];
+  for (const type of types) {
+    const ofType = ['==', ['get', 'type'], type.id];
+    const scored = ['>=', ['get', 'score'], threshold];
+    rules.push(
+      { filter: ['all', ofType, ['==', ['get', 'generated'], 0]], style: flat(type.color_code, 2, 0.12) },
+      {
+        filter: ['all', ofType, ['==', ['get', 'generated'], 1], scored],
+        style: { ...flat(type.color_code, 2, 0.05), 'stroke-line-dash': [8, 6] },
+      },
+    );
+  }
+  const known = types.length ? ['!', ['in', ['get', 'type'], types.map((t) => t.id)]] : true;
+  rules.push({ filter: known, style: flat('#cc4444', 2, 0.12) });
+  return rules;
 }
 
 /** The style of selected annotations: thicker, brighter, on the canvas editing layer. */

@@ -61,3 +61,15 @@ export function dziLayer(info, dziUrl) {
   });
   return new TileLayer({ source, extent, preload: 1 });
 }
+
+/**
+ * Change the query of every tile URL (frame, channel displays) and redraw: the new key makes
+ * OpenLayers drop the tiles it has, which were rendered for the old query.
+ */
+export function setTileQuery(layer, info, dziUrl, queryText) {
+  const { levels } = pyramid(info);
+  const [path] = tilesBase(dziUrl, info).split('?');
+  const base = queryText ? `${path}?${queryText}` : path;
+  const source = layer.getSource();
+  source.setTileUrlFunction(([z, col, row]) => tileUrl(base, levels[z].level, col, row, info.format), base);
+}
