@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("lamella.images.legacy_urls")),
     path("", include("lamella.legacy.urls")),
     path("", include("lamella.annotations.transfer_api")),  # import, export, set zip
+    path("", include("lamella.annotations.events_urls")),  # live events (SSE)
     path("api/", include("lamella.api.router")),
     path("", include("lamella.web.urls")),
 ]

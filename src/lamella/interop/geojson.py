@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from typing import Any, TextIO
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO, cast
 
 from lamella.interop import geometry as geo
-from lamella.interop._files import Source, open_text, stem, write_text
+from lamella.interop import json_stream
+from lamella.interop._files import Source, is_path, open_binary, open_text, stem, write_text
 from lamella.interop.model import (
     DEFAULT_POINT_RADIUS,
     ClassInfo,
@@ -27,12 +28,27 @@ from lamella.interop.model import (
     colour_rgb,
 )
 
+try:  # optional: faster parsing of large files
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
+
 NAME = "geojson"
 UNCLASSIFIED = "Unclassified"
 
 
 def load_json(source: Source) -> Any:
-    """The whole JSON value of ``source``; malformed JSON raises :class:`ParseError`."""
+    """The whole JSON value of ``source``; malformed JSON raises :class:`ParseError`.
+
+    orjson, when installed, reads a path about twice as fast and with less memory.
+    """
+    if orjson is not None and is_path(source):
+        with open_binary(source) as binary:
+            data = binary.read()
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass  # the standard parser below names the problem the usual way
     with open_text(source) as handle:
         try:
             return json.load(handle)
@@ -54,7 +70,16 @@ def parse(
     point_radius: float = DEFAULT_POINT_RADIUS,
     detect_boxes: bool = True,
 ) -> Document:
-    """Read GeoJSON; every record is on ``image_name`` (default: the file's stem)."""
+    """Read GeoJSON; every record is on ``image_name`` (default: the file's stem). A very
+    large FeatureCollection streams (:mod:`lamella.interop.json_stream`)."""
+    document = Document(records=[])
+    name = image_name or stem(source) or ""
+    options = {"point_radius": point_radius, "detect_boxes": detect_boxes}
+    if is_path(source) and json_stream.can_stream(cast(str, source)):
+        document.records = _records(
+            json_stream.features(cast(str, source)), document, name, options
+        )
+        return document
     data = load_json(source)
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features")
@@ -66,15 +91,12 @@ def parse(
         raise ParseError("expected a Feature, a FeatureCollection or a list", location="top level")
     if not isinstance(features, list):
         raise ParseError("'features' must be a list", location="top level")
-    document = Document(records=[])
-    name = image_name or stem(source) or ""
-    options = {"point_radius": point_radius, "detect_boxes": detect_boxes}
     document.records = _records(features, document, name, options)
     return document
 
 
 def _records(
-    features: list[Any], document: Document, image_name: str, options: dict[str, Any]
+    features: Iterable[Any], document: Document, image_name: str, options: dict[str, Any]
 ) -> Iterator[Record]:
     for index, feature in enumerate(features):
         location = f"feature {index}"
@@ -145,8 +167,8 @@ def _class(properties: dict[str, Any], document: Document, location: str) -> str
     if not isinstance(classification, dict) or not isinstance(classification.get("name"), str):
         raise ParseError("'classification' needs a 'name'", location=location)
     name = classification["name"]
-    colour = _colour(classification.get("color", classification.get("colorRGB")))
-    if name not in document.classes:
+    if name not in document.classes:  # the colour once per class, not once per feature
+        colour = _colour(classification.get("color", classification.get("colorRGB")))
         document.classes[name] = ClassInfo(name, colour)
     return str(name)
 

@@ -178,8 +178,10 @@ class Shape:
 def _vector(points: Iterable[Point], frame: int | None) -> dict[str, Number]:
     vector: dict[str, Number] = {}
     for index, (x, y) in enumerate(points, start=1):
-        vector[f"x{index}"] = clean_number(round(float(x), 6))
-        vector[f"y{index}"] = clean_number(round(float(y), 6))
+        # clean_number inlined: this runs for every node of every record of an import
+        fx, fy = round(float(x), 6), round(float(y), 6)
+        vector[f"x{index}"] = int(fx) if fx.is_integer() else fx
+        vector[f"y{index}"] = int(fy) if fy.is_integer() else fy
     if frame is not None:
         vector["frame"] = int(frame)
     return vector

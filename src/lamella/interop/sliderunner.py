@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
@@ -52,10 +52,15 @@ write = sliderunner_write.write
 
 
 def parse(
-    source: Source, *, point_radius: float = DEFAULT_POINT_RADIUS, skip_unknown: bool = False
+    source: Source,
+    *,
+    point_radius: float = DEFAULT_POINT_RADIUS,
+    skip_unknown: bool = False,
+    on_skip: Callable[[str, str], None] | None = None,
 ) -> Document:
     """Read a SlideRunner database. Spots become points of ``point_radius`` (SlideRunner keeps
-    no size); unknown annotation types raise :class:`ParseError` unless ``skip_unknown``."""
+    no size); unknown annotation types raise :class:`ParseError` unless ``skip_unknown``, and
+    are then passed to ``on_skip(location, problem)`` when given."""
     with _connect(source) as connection:
         columns = _check_schema(connection)
         document = Document(records=[])
@@ -63,7 +68,7 @@ def parse(
         persons = dict(connection.execute("SELECT uid, name FROM Persons"))
         slides = _slides(connection, columns, document)
     document.records = _records(
-        source, columns, slides, classes, persons, point_radius, skip_unknown
+        source, columns, slides, classes, persons, point_radius, skip_unknown, on_skip
     )
     return document
 
@@ -132,18 +137,26 @@ def _slides(
         if c in columns["Slides"]
     ]
     query = f"SELECT uid, filename, {', '.join(extra) or 'NULL'} FROM Slides"
-    slides = {}
+    slides: dict[int, str] = {}
+    sizes: dict[str, set[tuple[int, int] | None]] = {}
     for row in connection.execute(query):
         uid, name = row[0], str(row[1])
         slides[uid] = name
         values = dict(zip(extra, row[2:], strict=False))
+        size = None
         if values.get("width") and values.get("height"):
-            document.images[name] = (int(values["width"]), int(values["height"]))
+            size = (int(values["width"]), int(values["height"]))
+        sizes.setdefault(name, set()).add(size)
         meta = {
             k: v for k, v in values.items() if k not in ("width", "height") and v not in (None, "")
         }
         if meta:
             document.image_meta[name] = meta
+    for name, known in sizes.items():
+        # several slides of one name (CMC_TUPAC: one per fold) and unlike sizes: no size is known
+        only = next(iter(known))
+        if len(known) == 1 and only is not None:
+            document.images[name] = only
     return slides
 
 
@@ -155,6 +168,7 @@ def _records(
     persons: dict[int, str],
     point_radius: float,
     skip_unknown: bool,
+    on_skip: Callable[[str, str], None] | None = None,
 ) -> Iterator[Record]:
     annotation_columns = columns["Annotations"]
     optional = [
@@ -189,6 +203,8 @@ def _records(
             if shape is None:
                 if skip_unknown:
                     log.warning("skipped %s: unknown SlideRunner type %s", location, kind)
+                    if on_skip is not None:
+                        on_skip(location, f"unknown SlideRunner annotation type {kind}")
                     continue
                 raise ParseError(f"unknown SlideRunner annotation type {kind}", location=location)
             votes = [_vote(person, cls, classes, persons, location) for person, cls in votes_raw]
