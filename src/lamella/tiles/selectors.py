@@ -21,7 +21,7 @@ from lamella.images import storage
 from lamella.images.http import HttpError
 from lamella.images.models import Image
 from lamella.slides import ChannelDisplay
-from lamella.tiles.cache import OpenSlide, slides
+from lamella.tiles.cache import OpenSlide, granted, slides
 
 CHECKSUM_PREFIX = 16
 _CHANNEL_PARAM = re.compile(r"^c(\d{1,3})$")
@@ -34,6 +34,28 @@ def get_readable_image(user: Any, image_id: int) -> Image:
     if image is None or not can(user, image.image_set, Action.READ):
         raise HttpError(404, f"Image {image_id} not found.")
     return image
+
+
+def get_readable_version(user: Any, image_id: int, checksum: str) -> tuple[Image, OpenSlide]:
+    """As ``get_readable_image`` then ``open_image`` for a versioned tile URL. Once granted,
+    the image and its file's path are remembered for a few seconds (``cache.ACCESS_TTL``): a
+    passthrough tile should cost neither an ORM query nor path arithmetic. 404 when
+    ``checksum`` is not the image's current version."""
+    key = (getattr(user, "pk", None), image_id, checksum)
+    found = granted.get(key)
+    if found is not None:
+        image, path = found
+        try:
+            return image, slides.get(path)
+        except FileNotFoundError:
+            granted.clear()  # the file went away: look everything up again
+            raise HttpError(404, f"The file of image {image_id} is missing.") from None
+    image = get_readable_image(user, image_id)
+    if checksum != checksum_prefix(image):
+        raise HttpError(404, "This tile URL is for another version of the image.")
+    opened = open_image(image)  # 409 unless ready: only ready images are remembered
+    granted.put(key, (image, opened.path))
+    return image, opened
 
 
 def require_ready(image: Image) -> None:

@@ -8,6 +8,7 @@ start of the image's checksum) are immutable and answered with an ETag and a yea
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,13 +18,14 @@ from lamella.images import storage
 from lamella.images.http import HttpError, api_view
 from lamella.images.models import Image
 from lamella.slides import render_region, render_tile
-from lamella.tiles import selectors
-from lamella.tiles.cache import OpenSlide
+from lamella.tiles import compose, selectors
+from lamella.tiles.cache import OpenSlide, rendered
 from lamella.tiles.selectors import (
     checksum_prefix,
     displays_from_query,
     exact_frame,
     get_readable_image,
+    get_readable_version,
     int_param,
     open_image,
     query_fingerprint,
@@ -81,21 +83,28 @@ def native_tile(
     """A native tile: the stored JPEG bytes when possible, else rendered (frames, channel
     windows, PNG, levels the file lacks)."""
     _only_get(request)
-    image = get_readable_image(request.user, image_id)
-    _check_version(image, checksum)
-    etag = f'"{checksum_prefix(image)}-{z}-{col}-{row}-{ext}-{query_fingerprint(request.GET)}"'
+    if checksum is None:
+        image = get_readable_image(request.user, image_id)
+        opened = open_image(image)
+    else:
+        image, opened = get_readable_version(request.user, image_id, checksum)
+    etag = f'"{checksum}-{z}-{col}-{row}-{ext}-{query_fingerprint(request.GET)}"'
     if checksum and request.headers.get("If-None-Match") == etag:
         return _not_modified(etag)
-    opened = open_image(image)
     frame = query_frame(image, request.GET)
     displays = displays_from_query(image, request.GET)
     image_format = "png" if ext == "png" else "jpeg"
-    if opened.native is not None and displays is None and frame == 0 and image_format == "jpeg":
-        data = opened.native.tile(z, col, row).data
+    native = opened.native
+    if native is not None and displays is None and frame == 0 and image_format == "jpeg":
+        data = compose.native_tile(opened, native, z, col, row)
     else:
         deepzoom = opened.deepzoom(_native_deepzoom_size(opened), 0)
-        data = render_tile(
-            deepzoom, z, (col, row), frame=frame, displays=displays, image_format=image_format
+        data = _cached(
+            opened,
+            (deepzoom.tile_size, 0, z, col, row, frame, displays, image_format),
+            lambda: render_tile(
+                deepzoom, z, (col, row), frame=frame, displays=displays, image_format=image_format
+            ),
         )
     response = HttpResponse(data, content_type=MEDIA_TYPES[ext])
     if checksum:
@@ -104,6 +113,16 @@ def native_tile(
     else:
         response["Cache-Control"] = REVALIDATE
     return response
+
+
+def _cached(opened: OpenSlide, key: tuple[Any, ...], make: Callable[[], bytes]) -> bytes:
+    """A rendered tile from the per-process cache of rendered tiles, made on a miss."""
+    full_key = (opened.key, *key)
+    data = rendered.get(full_key)
+    if data is None:
+        data = make()
+        rendered.put(full_key, data)
+    return data
 
 
 @api_view
@@ -136,13 +155,13 @@ def exact_tile(
     opened = open_image(image)
     displays = displays_from_query(image, request.GET)
     image_format = "png" if ext == "png" else "jpeg"
-    data = render_tile(
-        opened.deepzoom(),
-        level,
-        (col, row),
-        frame=index,
-        displays=displays,
-        image_format=image_format,
+    deepzoom = opened.deepzoom()
+    data = _cached(
+        opened,
+        (deepzoom.tile_size, deepzoom.overlap, level, col, row, index, displays, image_format),
+        lambda: render_tile(
+            deepzoom, level, (col, row), frame=index, displays=displays, image_format=image_format
+        ),
     )
     response = HttpResponse(data, content_type=MEDIA_TYPES[ext])
     response["Cache-Control"] = REVALIDATE
