@@ -16,22 +16,60 @@ again to make the answer exact.
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+from django.db.models.lookups import Exact
 
-from lamella.annotations.models import Annotation
+from lamella.annotations.models import Annotation, AnnotationType
 from lamella.images.models import Image
 
 _RTREE_IDS = (
     "SELECT id FROM annotations_annotation_rtree WHERE image_min <= %s AND image_max >= %s"
     " AND x_min <= %s AND x_max >= %s AND y_min <= %s AND y_max >= %s"
 )
-# Must stay the very expression of the GiST index of migration 0003, or PostgreSQL ignores it.
-_PG_OVERLAPS = (
-    'box(point("annotations_annotation"."x_min", "annotations_annotation"."y_min"),'
-    ' point("annotations_annotation"."x_max", "annotations_annotation"."y_max"))'
-    " && box(point(%s, %s), point(%s, %s))"
-)
+
+
+class _Box(Func):
+    """PostgreSQL's ``box(point(x0, y0), point(x1, y1))``."""
+
+    function = "box"
+
+    def __init__(self, x0: Any, y0: Any, x1: Any, y1: Any) -> None:
+        point = "point"
+        super().__init__(Func(x0, y0, function=point), Func(x1, y1, function=point))
+
+
+class _Overlaps(Func):
+    """``a && b`` for boxes. Built from expressions, not raw SQL naming the table, so that the
+    columns follow Django's alias when the viewport query is a subquery (the REST API's
+    ``id__in``); with a hard-coded table name the subquery became correlated to the outer one."""
+
+    arg_joiner = " && "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class _NoIndex(Func):
+    """SQLite's unary ``+``: the same value, but no index may serve a comparison on it."""
+
+    template = "+%(expressions)s"
+    output_field = IntegerField()
+
+
+def _on_frame(frame: int) -> Q:
+    # A tiny uncorrelated subquery rather than a join to the annotation types on every row.
+    multi_frame = AnnotationType.objects.filter(multi_frame=True).values("id")
+    return Q(frame=frame) | Q(annotation_type_id__in=multi_frame)
 
 
 def annotations_of_image(
@@ -46,7 +84,7 @@ def annotations_of_image(
     if not include_deleted:
         queryset = queryset.filter(deleted=False)
     if frame is not None:
-        queryset = queryset.filter(Q(frame=frame) | Q(annotation_type__multi_frame=True))
+        queryset = queryset.filter(_on_frame(frame))
     if annotation_type_id is not None:
         queryset = queryset.filter(annotation_type_id=annotation_type_id)
     return queryset
@@ -72,14 +110,33 @@ def annotations_in_viewport(
     ``use_index=False`` gives the same answer from the bbox columns alone (for benchmarks).
     """
     image_id: Any = image.pk if isinstance(image, Image) else image
-    queryset = annotations_of_image(image=image_id, frame=frame, include_deleted=include_deleted)
-    queryset = queryset.filter(_bbox_intersects(x_min, y_min, x_max, y_max))
-    if not use_index:
-        return queryset
+    exact = _bbox_intersects(x_min, y_min, x_max, y_max)
+    if not use_index or connection.vendor not in ("sqlite", "postgresql"):
+        queryset = annotations_of_image(
+            image=image_id, frame=frame, include_deleted=include_deleted
+        )
+        return queryset.filter(exact)
     if connection.vendor == "sqlite":
-        params = [image_id, image_id, x_max, x_min, y_max, y_min]
-        return queryset.filter(id__in=RawSQL(_RTREE_IDS, params))
-    if connection.vendor == "postgresql":
-        overlaps = RawSQL(_PG_OVERLAPS, [x_min, y_min, x_max, y_max], output_field=BooleanField())
-        return queryset.filter(overlaps)
-    return queryset
+        # The R*Tree must drive the query. Django never runs ANALYZE, and without statistics
+        # SQLite prefers the (image, ...) B-trees and tests every annotation of the image
+        # against the id list: 175 ms instead of 1 ms for 300,000 annotations. So the image
+        # is compared through unary + (no index can serve it); the tree's image dimension
+        # already narrows to it, the comparison keeps the answer exact.
+        spatial: list[Any] = [
+            Exact(_NoIndex(F("image_id")), image_id),
+            Q(id__in=RawSQL(_RTREE_IDS, [image_id, image_id, x_max, x_min, y_max, y_min])),
+        ]
+    else:
+        # image_id is a bigint: compared with a plain (int4) literal, btree_gist cannot use
+        # the leading column of the GiST index and every image's boxes in the view are read.
+        indexed = _Box(F("x_min"), F("y_min"), F("x_max"), F("y_max"))
+        viewport = _Box(Value(x_min), Value(y_min), Value(x_max), Value(y_max))
+        spatial = [
+            Exact(F("image_id"), Cast(Value(image_id), BigIntegerField())),
+            # Must stay the very expression of the GiST index of migration 0003.
+            _Overlaps(indexed, viewport),
+        ]
+    if not include_deleted:
+        spatial.append(Q(deleted=False))
+    # One filter() call: each call clones the queryset, a visible share of a 1 ms query.
+    return Annotation.objects.filter(*spatial, _on_frame(frame), exact)
