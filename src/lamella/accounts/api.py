@@ -1,5 +1,6 @@
 """REST API v1 for users, teams, memberships and personal access tokens (EXACT's ``users/``)."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -304,6 +305,8 @@ class TokenLoginView(APIView):
     )
     def post(self, request: Request) -> Response:
         form: Any = request.data
+        if not isinstance(form, Mapping):
+            form = {}  # a JSON array or scalar: no credentials, the 400 below says so
         username, password = form.get("username"), form.get("password")
         if not isinstance(username, str) or not isinstance(password, str):
             return Response(

@@ -55,15 +55,19 @@ def _is_finite_number(value: Any) -> bool:
         return False
 
 
+# The ``frame`` column is a 32-bit integer; a larger frame would make the database raise.
+MAX_FRAME = 2**31 - 1
+
+
 def frame_of(vector: Mapping[str, Any] | None) -> int:
     """The 1-based frame of a vector (1 when absent)."""
     if not vector:
         return 1
     frame = vector.get("frame", 1)
-    if type(frame) is int and frame >= 1:
+    if type(frame) is int and 1 <= frame <= MAX_FRAME:
         return frame
-    if not _is_finite_number(frame) or frame != int(frame) or frame < 1:
-        raise VectorError(f"frame must be a whole number of at least 1, not {frame!r}")
+    if not _is_finite_number(frame) or frame != int(frame) or not 1 <= frame <= MAX_FRAME:
+        raise VectorError(f"frame must be a whole number from 1 to {MAX_FRAME}, not {frame!r}")
     return int(frame)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 
@@ -28,8 +29,15 @@ def parse_exact_datetime(text: str) -> dt.datetime:
         parsed = None  # well formed but impossible, e.g. month 13
     if parsed is None:
         raise ValueError(f"{text!r} is not a datetime; use YYYY-MM-DDTHH:MM:SS.ffffff")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+        # Years 1 and 9999 with an offset leave datetime's range in UTC or local time, where
+        # the database adapter and the renderer would raise; refuse them here instead.
+        parsed.astimezone(dt.UTC)
+        parsed.astimezone(timezone.get_default_timezone())
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range once converted to UTC") from None
     return parsed
 
 
@@ -59,3 +67,17 @@ class NaiveDateTimeField(serializers.DateTimeField):
             return parse_exact_datetime(value)
         except ValueError:
             self.fail("invalid", format="YYYY-MM-DDTHH:MM:SS.ffffff")
+
+
+class NaiveDateTimeFieldSchema(OpenApiSerializerFieldExtension):
+    """Not OpenAPI's ``date-time``: that is RFC 3339, which requires an offset EXACT never sends."""
+
+    target_class = "lamella.api.fields.NaiveDateTimeField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "description": "Server-local time without offset, YYYY-MM-DDTHH:MM:SS.ffffff "
+            "(input also accepts a space for T, no fraction, a bare date, or an offset).",
+            "example": "2024-05-17T14:03:27.123456",
+        }

@@ -11,7 +11,6 @@ from typing import Any
 import django_filters as df
 from django import forms
 from django.db import models
-from django_filters.widgets import BooleanWidget
 
 from lamella.api.fields import parse_exact_datetime
 
@@ -33,6 +32,34 @@ class ExactDateTimeFormField(forms.Field):
 
 class ExactDateTimeFilter(df.Filter):
     field_class = ExactDateTimeFormField
+
+
+class ExactBooleanFormField(forms.NullBooleanField):
+    """``1/0/true/false`` in any case; anything else is an error, not a silently ignored filter."""
+
+    widget = forms.TextInput
+    TRUE = frozenset({"1", "true", "yes", "on"})
+    FALSE = frozenset({"0", "false", "no", "off"})
+
+    # NullBooleanField returns None for "no filter"; django-stubs types it as BooleanField's.
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(f"{value!r} is not a boolean; use true, false, 1 or 0")
+
+    def validate(self, value: Any) -> None:
+        return None
+
+
+class ExactBooleanFilter(df.BooleanFilter):
+    field_class = ExactBooleanFormField
 
 
 class IdFormField(forms.IntegerField):
@@ -66,10 +93,7 @@ class ExactFilterSet(df.FilterSet):
 
     class Meta:
         filter_overrides = {
-            models.BooleanField: {
-                "filter_class": df.BooleanFilter,
-                "extra": lambda field: {"widget": BooleanWidget},
-            },
+            models.BooleanField: {"filter_class": ExactBooleanFilter},
             models.DateTimeField: {"filter_class": ExactDateTimeFilter},
             models.ForeignKey: {"filter_class": IdFilter},
             models.OneToOneField: {"filter_class": IdFilter},

@@ -2,10 +2,14 @@
 
 exact-sync follows ``next`` without a ``limit`` of its own, so ``next`` always carries both
 ``limit`` and ``offset`` (DRF's LimitOffsetPagination does) and the default page size is 50.
+A ``limit`` or ``offset`` that is not a whole number, or is negative, is a 400 rather than
+silently the first page: a client paging with a broken offset would otherwise loop forever.
+``limit=0`` keeps DRF's meaning, the default page size.
 """
 
 from typing import Any
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
@@ -14,15 +18,23 @@ from rest_framework.request import Request
 _CAP = 2**53
 
 
+def _check_whole_number(request: Request, name: str) -> None:
+    text = request.query_params.get(name, "").strip()
+    if text and not (text.isascii() and text.isdigit()):
+        raise ValidationError({name: [f"must be a whole number of at least 0, not {text!r}"]})
+
+
 class ExactPagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = None  # EXACT has none; clients ask for limit=10000 in one request
 
     def get_limit(self, request: Request) -> int | None:
+        _check_whole_number(request, self.limit_query_param)
         limit = super().get_limit(request)
         return min(limit, _CAP) if limit is not None else None
 
     def get_offset(self, request: Request) -> int:
+        _check_whole_number(request, self.offset_query_param)
         return min(super().get_offset(request), _CAP)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:

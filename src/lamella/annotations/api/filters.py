@@ -13,7 +13,7 @@ from lamella.annotations.models import (
     Product,
     Verification,
 )
-from lamella.api.filters import ExactFilterSet, IdFilter, IdInFilter
+from lamella.api.filters import ExactBooleanFilter, ExactFilterSet, IdFilter, IdInFilter
 
 
 class ProductFilter(ExactFilterSet):
@@ -47,8 +47,8 @@ class AnnotationFilter(ExactFilterSet):
     vector_type = IdFilter(field_name="annotation_type__vector_type")
     verified_by = IdFilter(field_name="verified_by")
     annotationversion = IdFilter(field_name="annotationversion")
-    meta_data__isnull = df.BooleanFilter(field_name="meta_data", method="filter_isnull")
-    vector__isnull = df.BooleanFilter(field_name="vector", method="filter_isnull")
+    meta_data__isnull = ExactBooleanFilter(field_name="meta_data", method="filter_isnull")
+    vector__isnull = ExactBooleanFilter(field_name="vector", method="filter_isnull")
     image__image_set = IdFilter(field_name="image__image_set")
     image__image_set__in = IdInFilter(field_name="image__image_set")
     image__image_type = IdFilter(field_name="image__image_type")
