@@ -48,12 +48,16 @@ def test_a_member_streams_every_annotation_of_an_image_as_ndjson(cast, client_fo
 
 
 def test_each_line_has_the_list_endpoints_values(cast, client_for, box_type):
-    make_annotations(cast, box_type, count=2, description='say "hi"\n', meta_data={"a": [1]})
+    make_annotations(
+        cast, box_type, count=2, description='say "hi"\n', meta_data={"a": [1]}, score=0.25
+    )
     client = client_for(cast.member)
     listed = client.get("/api/v1/annotations/annotations/", {"image": cast.image.pk}).json()
     streamed = lines(client.get(URL, {"image": cast.image.pk}))
     drop = {"uploaded_media_files", "annotationversion_set"}
-    assert streamed == [{k: v for k, v in row.items() if k not in drop} for row in listed["results"]]
+    assert streamed == [
+        {k: v for k, v in row.items() if k not in drop} for row in listed["results"]
+    ]
 
 
 def test_verified_by_user_is_true_for_the_requesters_own_acceptances(cast, client_for, box_type):
@@ -202,3 +206,17 @@ def test_the_stream_is_in_the_openapi_schema(cast, client_for):
     text = schema.content.decode()
     assert "/api/v1/annotations/annotations/stream/" in text
     assert "application/x-ndjson" in text
+
+
+def test_times_are_in_the_servers_zone_as_in_the_list(cast, client_for, box_type, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    make_annotations(cast, box_type, count=2)
+    client = client_for(cast.member)
+    listed = client.get("/api/v1/annotations/annotations/", {"image": cast.image.pk}).json()
+    for shape in ("ndjson", "columnar"):
+        response = client.get(URL, {"image": cast.image.pk, "format": shape, "fields": "id,time"})
+        if shape == "ndjson":
+            streamed = [row["time"] for row in lines(response)]
+        else:
+            streamed = json.loads(b"".join(response.streaming_content))["time"]
+        assert streamed == [row["time"] for row in listed["results"]]
