@@ -20,20 +20,12 @@ import tifffile
 
 from lamella.images.models import Image
 from tests import factories
+from tests.browser import CHROMIUM, launched_chromium
 from tests.conftest import Cast, testdata
 from tests.images.helpers import data_dir, upload_and_ingest
 
 __all__ = ["data_dir"]  # a fixture, used by name
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CMU = "aperio-cmu-small-region/CMU-1-Small-Region.svs"
 COL, ROW = 1, 1  # an interior tile: full size, no edge padding
 APP14_ADOBE = b"\xff\xee\x00\x0eAdobe"
@@ -71,11 +63,8 @@ async (url) => {
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def stored_tile(path: Path, col: int, row: int) -> tuple[bytes, int]:

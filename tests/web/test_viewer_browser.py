@@ -16,21 +16,13 @@ import tifffile
 from lamella.annotations.models import Annotation
 from lamella.images.models import Image
 from tests import factories
+from tests.browser import CHROMIUM, launched_chromium
 from tests.conftest import Cast
 from tests.images.helpers import data_dir, upload_and_ingest
 
 __all__ = ["data_dir"]  # a fixture, used by name
 
-CHROMIUM = Path("/usr/bin/chromium")
 BUNDLE = Path(__file__).resolve().parents[2] / "src/lamella/web/static/dist/viewer.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -60,14 +52,11 @@ def write_slide(path: Path, width: int = 2000, height: int = 1500) -> Path:
 
 @pytest.fixture
 def browser(settings: Any) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
     # Live-event streams notice a closed page at their next heartbeat: make that soon, and
     # wait for it after closing, so no stream thread touches the database after the test.
     settings.LAMELLA_EVENTS_HEARTBEAT = 0.2
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
     time.sleep(0.6)
 
 
