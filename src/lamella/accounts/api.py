@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.db import models, transaction
+from django.db import models
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lamella.accounts import services
 from lamella.accounts.models import PersonalAccessToken, Team, TeamMembership, User
 from lamella.api.fields import NaiveDateTimeField
 from lamella.api.filters import ExactFilterSet, IdFilter
@@ -212,10 +213,13 @@ class TeamViewSet(ExactViewSet):
         return queryset.filter(pk__in=_my_team_ids(user))
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        with transaction.atomic():
-            team = serializer.save()
-            creator: Any = self.request.user
-            TeamMembership.objects.create(team=team, user=creator, is_admin=True)
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.create_team(
+                user=self.request.user, name=data["name"], website=data.get("website", "")
+            )
+        except services.TeamError as error:
+            raise serializers.ValidationError({"name": [str(error)]}) from error
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         require_team_admin(self.request.user, instance_of(serializer))

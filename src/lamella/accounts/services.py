@@ -25,9 +25,9 @@ def create_team(*, user: Any, name: str, website: str = "") -> Team:
     try:
         with transaction.atomic():
             team = Team.objects.create(name=name, website=website)
+            TeamMembership.objects.create(team=team, user=user, is_admin=True)
     except IntegrityError as error:  # a concurrent create of the same name
         raise TeamError(f"A team named {name!r} exists already.") from error
-    TeamMembership.objects.create(team=team, user=user, is_admin=True)
     return team
 
 
