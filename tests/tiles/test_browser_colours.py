@@ -62,7 +62,9 @@ async (url) => {
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in the test's thread; its ORM calls are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with launched_chromium() as chromium:
         yield chromium
 
@@ -90,12 +92,10 @@ def test_a_passthrough_aperio_tile_decodes_to_openslides_pixels_in_chromium(
     cast: Cast,
     data_dir: Path,
     browser: Any,
-    monkeypatch: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     path = testdata(CMU)
     # Playwright's sync API runs an event loop in this thread; the ORM calls here are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     (image,) = upload_and_ingest(
         django_capture_on_commit_callbacks,
         user=cast.owner,

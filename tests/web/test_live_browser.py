@@ -47,9 +47,7 @@ def test_two_users_see_each_others_new_annotation_within_two_seconds(
     cast: Cast,
     slide: Image,
     browser: Any,
-    monkeypatch: Any,
 ) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     product = factories.make_product(team=cast.team, image_sets=(cast.image_set,))
     box_type = factories.make_annotation_type(product=product, vector_type=1, name="mitosis")
     drawer, drawer_errors = open_viewer(browser, live_server.url, cast.member, slide)
@@ -102,9 +100,7 @@ def test_a_stale_edit_is_answered_with_a_notice_and_kept_for_undo(
     cast: Cast,
     slide: Image,
     browser: Any,
-    monkeypatch: Any,
 ) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from lamella.annotations import services
 
     product = factories.make_product(team=cast.team, image_sets=(cast.image_set,))

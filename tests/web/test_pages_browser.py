@@ -39,9 +39,7 @@ def test_a_member_uploads_through_tus_and_sees_the_image_become_ready(
     data_dir: Path,
     tmp_path: Path,
     browser: Any,
-    monkeypatch: Any,
 ) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     cast.image.delete()  # the cast's image has no files; its thumbnail would be a 404
     path = noisy_png(tmp_path / "noise.png")
     page = browser.new_page(viewport={"width": 1300, "height": 900})
@@ -68,9 +66,8 @@ def test_a_member_uploads_through_tus_and_sees_the_image_become_ready(
 
 
 def test_the_chart_draws_a_bar_per_annotation_type(
-    transactional_db: None, live_server: Any, cast: Cast, browser: Any, monkeypatch: Any
+    transactional_db: None, live_server: Any, cast: Cast, browser: Any
 ) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     cast.image.delete()
     image = factories.make_image(image_set=cast.image_set, ingest_state="queued")
     product = factories.make_product(team=cast.team, image_sets=(cast.image_set,))
@@ -116,9 +113,7 @@ def test_an_interrupted_upload_goes_on_from_where_it_stopped(
     data_dir: Path,
     tmp_path: Path,
     browser: Any,
-    monkeypatch: Any,
 ) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     cast.image.delete()
     path = noisy_png(tmp_path / "resumed.png")
     page = browser.new_page()

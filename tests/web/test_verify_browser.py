@@ -41,9 +41,7 @@ def test_a_second_user_accepts_one_annotation_and_rejects_another(
     cast: Cast,
     slide: Image,
     browser: Any,
-    monkeypatch: Any,
 ) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     product = factories.make_product(team=cast.team, image_sets=(cast.image_set,))
     kind = factories.make_annotation_type(product=product, vector_type=1, name="mitosis")
     first, second = (
@@ -85,9 +83,8 @@ def test_a_second_user_accepts_one_annotation_and_rejects_another(
 
 
 def test_an_outsider_gets_404_for_the_verification_view(
-    transactional_db: None, live_server: Any, cast: Cast, browser: Any, monkeypatch: Any
+    transactional_db: None, live_server: Any, cast: Cast, browser: Any
 ) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     page = browser.new_page()
     url = f"/imagesets/{cast.image_set.pk}/verify/"
     log_in(page, live_server.url, cast.outsider, "/")

@@ -51,7 +51,9 @@ def write_slide(path: Path, width: int = 2000, height: int = 1500) -> Path:
 
 
 @pytest.fixture
-def browser(settings: Any) -> Iterator[Any]:
+def browser(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in the test's thread; its ORM calls are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     # Live-event streams notice a closed page at their next heartbeat: make that soon, and
     # wait for it after closing, so no stream thread touches the database after the test.
     settings.LAMELLA_EVENTS_HEARTBEAT = 0.2
@@ -113,10 +115,7 @@ def test_a_member_draws_a_box_and_a_polygon_that_are_saved_with_their_geometry(
     cast: Cast,
     slide: Image,
     browser: Any,
-    monkeypatch: Any,
 ) -> None:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     product = factories.make_product(team=cast.team, image_sets=(cast.image_set,))
     box_type = factories.make_annotation_type(product=product, vector_type=1, name="mitosis")
     polygon_type = factories.make_annotation_type(
@@ -243,9 +242,7 @@ def test_frames_and_channels_change_the_tiles_and_drawings_keep_their_frame(
     cast: Cast,
     stack: Image,
     browser: Any,
-    monkeypatch: Any,
 ) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     assert stack.frames == 3
     product = factories.make_product(team=cast.team, image_sets=(cast.image_set,))
     box_type = factories.make_annotation_type(product=product, vector_type=1, name="cell")

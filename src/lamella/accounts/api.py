@@ -197,6 +197,15 @@ class UserViewSet(ExactViewSet):
         instance.delete()
 
 
+def _in_my_teams(queryset: models.QuerySet[Any], user: Any, lookup: str) -> models.QuerySet[Any]:
+    """Rows of the teams ``user`` belongs to (all for superusers, none for anonymous)."""
+    if is_superuser(user):
+        return queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(**{lookup: _my_team_ids(user)})
+
+
 class TeamViewSet(ExactViewSet):
     """Teams the requester belongs to; whoever creates a team becomes its admin."""
 
@@ -205,12 +214,7 @@ class TeamViewSet(ExactViewSet):
     filterset_class = TeamFilter
 
     def scope(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
-        user: Any = self.request.user
-        if is_superuser(user):
-            return queryset
-        if not user.is_authenticated:
-            return queryset.none()
-        return queryset.filter(pk__in=_my_team_ids(user))
+        return _in_my_teams(queryset, self.request.user, "pk__in")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
@@ -238,12 +242,7 @@ class TeamMembershipViewSet(ExactViewSet):
     filterset_class = TeamMembershipFilter
 
     def scope(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
-        user: Any = self.request.user
-        if is_superuser(user):
-            return queryset
-        if not user.is_authenticated:
-            return queryset.none()
-        return queryset.filter(team_id__in=_my_team_ids(user))
+        return _in_my_teams(queryset, self.request.user, "team_id__in")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         require_team_admin(self.request.user, serializer.validated_data["team"])
