@@ -8,10 +8,10 @@ Usage (from the repo root):
 Each backend runs in its own process with a fresh database (a temporary SQLite file in a
 temporary data dir; on PostgreSQL a database it creates and drops). The script loads
 ``--count`` box, polygon and point annotations through ``bulk_create_annotations``, prints the
-insert rate, then times 200 random 2000 x 1500 viewports through ``annotations_in_viewport``,
-each next to the same query on the bbox columns alone (``use_index=False``) and the ratio.
-A viewport query here is what the REST API needs: building the queryset, then
-``list(queryset.values_list("id", "vector"))`` (ids and decoded vectors, no model objects).
+insert rate, then times 200 random 2000 x 1500 viewports through ``viewport_rows`` (the
+spatial index; ids and decoded vectors, what the viewer draws), each next to the same query on
+the bbox columns alone (``annotations_in_viewport(use_index=False)``) and the ratio, and the
+indexed queryset the REST API filters further (``annotations_in_viewport``).
 Wall-clock figures suffer when other processes share the cores; the script prints the load
 average and, per query, this process's CPU time (on SQLite that is all of the work).
 """
@@ -70,58 +70,33 @@ def random_viewport(rng: random.Random) -> dict[str, float]:
 
 
 def time_viewports(
-    image: Any, viewports: list[dict[str, float]], *, use_index: bool
+    image: Any, viewports: list[dict[str, float]], *, path: str
 ) -> tuple[list[float], list[float], list[list[int]]]:
-    """Wall and CPU milliseconds per query, and the ids found, as the REST API would ask.
+    """Wall and CPU milliseconds per query, and the ids found.
 
-    Timed: building the queryset, the query, and fetching ids and decoded vectors.
+    Timed: the whole call, from the viewport to a list of ids and decoded vectors.
     """
-    from lamella.annotations.selectors import annotations_in_viewport
+    from lamella.annotations.selectors import annotations_in_viewport, viewport_rows
 
     wall: list[float] = []
     cpu: list[float] = []
     found: list[list[int]] = []
     for box in viewports:
         start, start_cpu = time.perf_counter(), time.process_time()
-        queryset = annotations_in_viewport(
-            image=image,
-            frame=1,
-            x_min=box["x_min"],
-            y_min=box["y_min"],
-            x_max=box["x_max"],
-            y_max=box["y_max"],
-            use_index=use_index,
-        )
-        rows = list(queryset.values_list("id", "vector"))
+        if path == "rows":
+            rows = viewport_rows(image=image.pk, frame=1, **box)
+        else:
+            queryset = annotations_in_viewport(
+                image=image.pk, frame=1, use_index=path == "queryset", **box
+            )
+            rows = list(queryset.values_list("id", "vector"))
         wall.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
-        found.append([row[0] for row in rows])
+        found.append(sorted(row[0] for row in rows))
     return wall, cpu, found
 
 
-def compare_triggers(image: Any, user: Any, type_ids: dict[str, int], rng: random.Random) -> None:
-    """SQLite: R*Tree upkeep by its trigger (row by row) against one INSERT ... SELECT."""
-    from lamella.annotations import bulk
-    from lamella.annotations.services import bulk_create_annotations
-
-    count = 200_000
-    timings = {}
-    default = bulk.EXPLICIT_RTREE_MIN_ROWS
-    for label, threshold in (("triggers", 10**12), ("explicit", default)):
-        bulk.EXPLICIT_RTREE_MIN_ROWS = threshold
-        items = make_items(count, type_ids, rng)
-        start = time.perf_counter()
-        bulk_create_annotations(user=user, items=items, image=image, return_annotations=False)
-        timings[label] = time.perf_counter() - start
-    bulk.EXPLICIT_RTREE_MIN_ROWS = default
-    print(
-        f"  R*Tree upkeep, {count:,} more rows:"
-        f" trigger per row {count / timings['triggers']:,.0f}/s,"
-        f" one INSERT ... SELECT {count / timings['explicit']:,.0f}/s"
-    )
-
-
-def run_backend(label: str, count: int, queries: int, seed: int, triggers: bool) -> None:
+def run_backend(label: str, count: int, queries: int, seed: int) -> None:
     import django
 
     django.setup()
@@ -157,9 +132,10 @@ def run_backend(label: str, count: int, queries: int, seed: int, triggers: bool)
     viewports = [random_viewport(rng) for _ in range(queries)]
     # One pass per variant: interleaved, each full scan of the plain query would evict the
     # pages the indexed one had cached, which a viewer panning over one slide never does.
-    indexed, indexed_cpu, found = time_viewports(image, viewports, use_index=True)
-    plain, plain_cpu, expected = time_viewports(image, viewports, use_index=False)
-    if found != expected:
+    indexed, indexed_cpu, found = time_viewports(image, viewports, path="rows")
+    api, _, via_api = time_viewports(image, viewports, path="queryset")
+    plain, plain_cpu, expected = time_viewports(image, viewports, path="plain")
+    if not found == via_api == expected:
         raise SystemExit("the indexed and the plain query disagree")
     med_i, med_p = statistics.median(indexed), statistics.median(plain)
     p95_i, p95_p = percentile(indexed, 0.95), percentile(plain, 0.95)
@@ -167,12 +143,12 @@ def run_backend(label: str, count: int, queries: int, seed: int, triggers: bool)
     print(f"  median {statistics.median(len(ids) for ids in found):.0f} annotations each:")
     print(f"    spatial index: median {med_i:.2f} ms, p95 {p95_i:.2f} ms", end="")
     print(f" (this process's CPU: median {statistics.median(indexed_cpu):.2f} ms)")
+    print(f"    same, as the REST API's queryset: median {statistics.median(api):.2f} ms,", end="")
+    print(f" p95 {percentile(api, 0.95):.2f} ms")
     print(f"    bbox columns:  median {med_p:.2f} ms, p95 {p95_p:.2f} ms", end="")
     print(f" (this process's CPU: median {statistics.median(plain_cpu):.2f} ms)")
     print(f"    ratio (plain / index): median {med_p / med_i:.1f}x, p95 {p95_p / p95_i:.1f}x")
     print(f"  load average at the end: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
-    if triggers and connection.vendor == "sqlite":
-        compare_triggers(image, user, type_ids, rng)
 
 
 def child_env(data_dir: str, database_url: str | None) -> dict[str, str]:
@@ -206,14 +182,13 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres", default=os.environ.get("LAMELLA_DATABASE_URL"))
-    parser.add_argument("--compare-triggers", action="store_true", help="SQLite trigger cost")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_backend(args.child, args.count, args.queries, args.seed, args.compare_triggers)
+        run_backend(args.child, args.count, args.queries, args.seed)
         return 0
     argv = [sys.executable, __file__, "--count", str(args.count), "--queries", str(args.queries)]
-    argv += ["--seed", str(args.seed)] + (["--compare-triggers"] if args.compare_triggers else [])
+    argv += ["--seed", str(args.seed)]
     with tempfile.TemporaryDirectory() as data_dir:
         status = subprocess.call([*argv, "--child", "SQLite"], env=child_env(data_dir, None))
     if args.postgres and args.postgres.startswith("postgres"):

@@ -5,11 +5,7 @@ an import of a million must not take minutes. So rows are prepared once as plain
 written with ``executemany`` on SQLite and ``COPY`` on PostgreSQL (other backends:
 ``bulk_create``), into the same columns the ORM would write.
 
-SQLite's R*Tree normally follows through its triggers (migration 0003). Fed one row per trigger
-call it is about twice as slow as one ``INSERT ... SELECT`` over the whole batch (measured by
-``benchmarks/viewport.py --compare-triggers``), so large batches drop the insert trigger inside
-their own transaction, fill the tree in one statement and put the trigger back before commit:
-a rollback restores it, and other connections never see the table without it.
+The spatial key (``cell``) is a generated column: the database fills it, whatever the path.
 """
 
 import json
@@ -49,10 +45,10 @@ HISTORY_FROM_ANNOTATIONS = (
 # Positions in a prepared row: ANNOTATION_COLUMNS without id, user_id and last_editor_id.
 IMAGE, TYPE, VECTOR, FRAME, UUID, DELETED, DESCRIPTION, META = 0, 1, 2, 3, 8, 9, 10, 11
 CONCEALED, BLURRED, GENERATED, SCORE = 12, 13, 14, 15
-FIELD_NAMES = [f.attname for f in Annotation._meta.concrete_fields]
-RTREE_INSERT_TRIGGER = "annotations_annotation_rtree_insert"
-# Below this many rows the trigger is cheaper than the DDL dance around it.
-EXPLICIT_RTREE_MIN_ROWS = 2_000
+# What to_annotations() fills; the generated cell stays deferred (read on access).
+FIELD_NAMES = [f.attname for f in Annotation._meta.concrete_fields if not f.generated]
+# Below this many rows the default page cache does.
+LARGE_BATCH_ROWS = 2_000
 # SQLite page cache during a large batch, in KiB (negative: a size, not a page count).
 BULK_CACHE_KIB = -65_536
 
@@ -214,7 +210,7 @@ def write_rows(batch: Batch, *, user_id: Any) -> None:
         history_params = [AnnotationHistory.Action.CREATE.value, user_id, now]
         if vendor == "sqlite":
             with _sqlite_cache(cursor, len(rows)):
-                _insert_sqlite(cursor, rows, batch.ids[0])
+                cursor.executemany(_insert_sql("annotations_annotation", ANNOTATION_COLUMNS), rows)
                 # Ids are contiguous: this transaction holds SQLite's only write lock.
                 cursor.execute(
                     f"{HISTORY_FROM_ANNOTATIONS} WHERE id BETWEEN %s AND %s ORDER BY id",
@@ -233,12 +229,12 @@ def write_rows(batch: Batch, *, user_id: Any) -> None:
 def _sqlite_cache(cursor: Any, count: int) -> Iterator[None]:
     """Give SQLite a page cache that holds the indexes a large batch writes into.
 
-    The default 2 MB cache makes every random ``unique_identifier`` and R*Tree insert a page
-    read from the OS: 100,000 rows into a 200,000-row table took 5.7 s of CPU with it and
+    The default 2 MB cache makes every random ``unique_identifier`` and spatial key insert a
+    page read from the OS: 100,000 rows into a 200,000-row table took 5.7 s of CPU with it and
     3.4 s with 64 MB (see docs/performance.md). The setting is per connection, so it is put
     back afterwards.
     """
-    if count < EXPLICIT_RTREE_MIN_ROWS:
+    if count < LARGE_BATCH_ROWS:
         yield
         return
     cursor.execute("PRAGMA cache_size")
@@ -248,33 +244,6 @@ def _sqlite_cache(cursor: Any, count: int) -> Iterator[None]:
         yield
     finally:
         cursor.execute(f"PRAGMA cache_size = {previous}")
-
-
-def _insert_sqlite(cursor: Any, rows: list[tuple[Any, ...]], first_id: int) -> None:
-    insert = _insert_sql("annotations_annotation", ANNOTATION_COLUMNS)
-    trigger = None
-    if len(rows) >= EXPLICIT_RTREE_MIN_ROWS:
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-            [RTREE_INSERT_TRIGGER],
-        )
-        found = cursor.fetchone()
-        trigger = found[0] if found else None
-    if trigger is None:
-        cursor.executemany(insert, rows)
-        return
-    cursor.execute(f"DROP TRIGGER {RTREE_INSERT_TRIGGER}")
-    cursor.executemany(insert, rows)
-    cursor.execute(
-        "INSERT INTO annotations_annotation_rtree"
-        " (id, image_min, image_max, x_min, x_max, y_min, y_max)"
-        " SELECT id, image_id - 0.25, image_id + 0.25, x_min, x_max, y_min, y_max"
-        " FROM annotations_annotation"
-        " WHERE id >= %s AND x_min IS NOT NULL AND x_max IS NOT NULL"
-        " AND y_min IS NOT NULL AND y_max IS NOT NULL",
-        [first_id],
-    )
-    cursor.execute(trigger)
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:

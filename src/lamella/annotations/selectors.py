@@ -7,63 +7,34 @@ viewer draws strokes on the edge and a box ending at x = 100 is visible in a vie
 there. Annotations without a bbox (not in image, global labels) are never in a viewport; see
 :func:`annotations_of_image`.
 
-The spatial index (migration 0003) narrows the search: SQLite's R*Tree through
-``id IN (SELECT id FROM rtree ...)``, PostgreSQL's GiST through ``&&`` on the indexed ``box``
-expression. The R*Tree stores 32-bit floats rounded outwards, so the bbox columns are compared
-again to make the answer exact.
+The spatial index is a B-tree on ``(image_id, cell)``, ``cell`` being the loose quadtree key of
+the bbox (:mod:`lamella.annotations.spatial`); a viewport reads ~60 key ranges of it, then the
+bbox columns are compared exactly. :func:`viewport_rows` runs that as one SQL statement (the
+viewer's hot path); :func:`annotations_in_viewport` gives the same set as a queryset for the
+REST API to filter further.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    BooleanField,
-    F,
-    Func,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
-from django.db.models.lookups import Exact
 
 from lamella.annotations.models import Annotation, AnnotationType
+from lamella.annotations.spatial import viewport_ranges
 from lamella.images.models import Image
 
-_RTREE_IDS = (
-    "SELECT id FROM annotations_annotation_rtree WHERE image_min <= %s AND image_max >= %s"
-    " AND x_min <= %s AND x_max >= %s AND y_min <= %s AND y_max >= %s"
+try:  # optional: decodes a vector several times faster than json.loads
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - depends on the environment
+    from json import loads as _loads
+
+_INDEXED = ("sqlite", "postgresql")
+_ON_FRAME = (
+    "(a.frame = %s OR a.annotation_type_id IN"
+    " (SELECT id FROM annotations_annotationtype WHERE multi_frame))"
 )
-
-
-class _Box(Func):
-    """PostgreSQL's ``box(point(x0, y0), point(x1, y1))``."""
-
-    function = "box"
-
-    def __init__(self, x0: Any, y0: Any, x1: Any, y1: Any) -> None:
-        point = "point"
-        super().__init__(Func(x0, y0, function=point), Func(x1, y1, function=point))
-
-
-class _Overlaps(Func):
-    """``a && b`` for boxes. Built from expressions, not raw SQL naming the table, so that the
-    columns follow Django's alias when the viewport query is a subquery (the REST API's
-    ``id__in``); with a hard-coded table name the subquery became correlated to the outer one."""
-
-    arg_joiner = " && "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
-class _NoIndex(Func):
-    """SQLite's unary ``+``: the same value, but no index may serve a comparison on it."""
-
-    template = "+%(expressions)s"
-    output_field = IntegerField()
 
 
 def _on_frame(frame: int) -> Q:
@@ -94,6 +65,73 @@ def _bbox_intersects(x_min: float, y_min: float, x_max: float, y_max: float) -> 
     return Q(x_min__lte=x_max, x_max__gte=x_min, y_min__lte=y_max, y_max__gte=y_min)
 
 
+def _candidates_sql(image_id: int, box: Sequence[float]) -> tuple[str, list[Any]]:
+    """``FROM``/``WHERE`` of the annotations (alias ``a``) of the image in the viewport's cells.
+
+    SQLite gets the ranges as a tiny table it must walk first (CROSS JOIN fixes the order), so
+    it seeks the index once per range; PostgreSQL gets them OR-ed, which it turns into one
+    bitmap index scan per range (its estimates for a join on ranges are poor).
+    """
+    ranges = viewport_ranges(*box)
+    bounds = [bound for pair in ranges for bound in pair]
+    if connection.vendor == "postgresql":
+        ors = " OR ".join(["a.cell BETWEEN %s AND %s"] * len(ranges))
+        sql = f"SELECT {{columns}} FROM annotations_annotation a WHERE a.image_id = %s AND ({ors})"
+        return sql, [image_id, *bounds]
+    values = ", ".join(["(%s, %s)"] * len(ranges))
+    sql = (
+        f"WITH r(lo, hi) AS (VALUES {values}) SELECT {{columns}}"
+        " FROM r CROSS JOIN annotations_annotation a"
+        " WHERE a.image_id = %s AND a.cell BETWEEN r.lo AND r.hi"
+    )
+    return sql, [*bounds, image_id]
+
+
+def _cells_pg(box: Sequence[float], column: str) -> tuple[str, list[int]]:
+    ranges = viewport_ranges(*box)
+    ors = " OR ".join([f"{column} BETWEEN %s AND %s"] * len(ranges))
+    return f"({ors})", [bound for pair in ranges for bound in pair]
+
+
+def viewport_rows(
+    *,
+    image: Image | int,
+    frame: int,
+    x_min: float,
+    y_min: float,
+    x_max: float,
+    y_max: float,
+    include_deleted: bool = False,
+) -> list[tuple[int, Any]]:
+    """``(id, vector)`` of the annotations in the viewport, by id: one statement, no ORM.
+
+    The same set as :func:`annotations_in_viewport`, for callers that need only geometry.
+    """
+    image_id: Any = image.pk if isinstance(image, Image) else image
+    box = (x_min, y_min, x_max, y_max)
+    vendor = connection.vendor
+    if vendor not in _INDEXED:
+        queryset = annotations_in_viewport(
+            image=image_id, frame=frame, include_deleted=include_deleted, **_named(box)
+        )
+        return list(queryset.values_list("id", "vector"))
+    template, params = _candidates_sql(image_id, box)
+    vector = "a.vector::text" if vendor == "postgresql" else "a.vector"
+    sql = (
+        f"{template.format(columns=f'a.id, {vector}')}"
+        " AND a.x_min <= %s AND a.x_max >= %s AND a.y_min <= %s AND a.y_max >= %s"
+        f" AND {_ON_FRAME}{'' if include_deleted else ' AND NOT a.deleted'} ORDER BY a.id"
+    )
+    params += [x_max, x_min, y_max, y_min, frame]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, None if text is None else _loads(text)) for pk, text in cursor.fetchall()]
+
+
+def _named(box: Sequence[float]) -> dict[str, float]:
+    return dict(zip(("x_min", "y_min", "x_max", "y_max"), box, strict=True))
+
+
 def annotations_in_viewport(
     *,
     image: Image | int,
@@ -111,32 +149,20 @@ def annotations_in_viewport(
     """
     image_id: Any = image.pk if isinstance(image, Image) else image
     exact = _bbox_intersects(x_min, y_min, x_max, y_max)
-    if not use_index or connection.vendor not in ("sqlite", "postgresql"):
-        queryset = annotations_of_image(
-            image=image_id, frame=frame, include_deleted=include_deleted
-        )
-        return queryset.filter(exact)
-    if connection.vendor == "sqlite":
-        # The R*Tree must drive the query. Django never runs ANALYZE, and without statistics
-        # SQLite prefers the (image, ...) B-trees and tests every annotation of the image
-        # against the id list: 175 ms instead of 1 ms for 300,000 annotations. So the image
-        # is compared through unary + (no index can serve it); the tree's image dimension
-        # already narrows to it, the comparison keeps the answer exact.
-        spatial: list[Any] = [
-            Exact(_NoIndex(F("image_id")), image_id),
-            Q(id__in=RawSQL(_RTREE_IDS, [image_id, image_id, x_max, x_min, y_max, y_min])),
-        ]
+    deleted = Q() if include_deleted else Q(deleted=False)
+    if not use_index or connection.vendor not in _INDEXED:
+        return Annotation.objects.filter(exact, deleted, _on_frame(frame), image_id=image_id)
+    box = (x_min, y_min, x_max, y_max)
+    spatial: list[Any]
+    if connection.vendor == "postgresql":
+        # The ranges beside the image in the query's own WHERE: as an id IN (...) subquery,
+        # the planner may drive it from the outer table instead (seen on small tables).
+        cells, bounds = _cells_pg(box, column="cell")
+        spatial = [Q(image_id=image_id), RawSQL(cells, bounds, output_field=BooleanField())]
     else:
-        # image_id is a bigint: compared with a plain (int4) literal, btree_gist cannot use
-        # the leading column of the GiST index and every image's boxes in the view are read.
-        indexed = _Box(F("x_min"), F("y_min"), F("x_max"), F("y_max"))
-        viewport = _Box(Value(x_min), Value(y_min), Value(x_max), Value(y_max))
-        spatial = [
-            Exact(F("image_id"), Cast(Value(image_id), BigIntegerField())),
-            # Must stay the very expression of the GiST index of migration 0003.
-            _Overlaps(indexed, viewport),
-        ]
-    if not include_deleted:
-        spatial.append(Q(deleted=False))
+        template, params = _candidates_sql(image_id, box)
+        # The image is already the subquery's; naming it again outside would tempt SQLite's
+        # planner (no statistics: Django never runs ANALYZE) to walk the (image, ...) B-trees.
+        spatial = [Q(id__in=RawSQL(template.format(columns="a.id"), params))]
     # One filter() call: each call clones the queryset, a visible share of a 1 ms query.
-    return Annotation.objects.filter(*spatial, _on_frame(frame), exact)
+    return Annotation.objects.filter(*spatial, deleted, _on_frame(frame), exact)
