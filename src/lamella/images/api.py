@@ -11,13 +11,13 @@ from lamella.accounts.policy import Action
 from lamella.api.filters import ExactFilterSet, IdFilter
 from lamella.api.serializers import ExactModelSerializer, expand
 from lamella.api.viewsets import ExactViewSet, instance_of, is_superuser, readable_set_ids
+from lamella.images.api_screening import ScreeningModeViewSet
 from lamella.images.api_upload import ImageUploadMixin
 from lamella.images.models import (
     FrameDescription,
     Image,
     ImageSet,
     LogImageAction,
-    ScreeningMode,
     SetTag,
     SetVersion,
 )
@@ -130,27 +130,6 @@ class SetVersionSerializer(ExactModelSerializer):
         expandable_fields = {"imagesets": expand(ImageSetSerializer, many=True)}
 
 
-class ScreeningModeSerializer(ExactModelSerializer):
-    class Meta:
-        model = ScreeningMode
-        fields = (
-            "id",
-            "image",
-            "user",
-            "screening_tiles",
-            "x_steps",
-            "y_steps",
-            "x_resolution",
-            "y_resolution",
-            "current_index",
-        )
-        read_only_fields = ("user",)
-        expandable_fields = {
-            "image": expand(ImageSerializer),
-            "user": expand("lamella.accounts.api.UserSerializer"),
-        }
-
-
 class LogImageActionSerializer(ExactModelSerializer):
     class Meta:
         model = LogImageAction
@@ -247,12 +226,6 @@ class SetVersionFilter(ExactFilterSet):
         fields = {"id": ["exact", "in"], "name": ["exact", "contains"], "imagesets": ["exact"]}
 
 
-class ScreeningModeFilter(ExactFilterSet):
-    class Meta(ExactFilterSet.Meta):
-        model = ScreeningMode
-        fields = ["id", "image", "user"]
-
-
 class LogImageActionFilter(ExactFilterSet):
     class Meta(ExactFilterSet.Meta):
         model = LogImageAction
@@ -345,43 +318,12 @@ class SetVersionViewSet(SetMembersMixin, ExactViewSet):
 
 
 class OwnRowViewSet(ExactViewSet):
-    """Rows owned by one user (screening, logs): the owner may change them with read access."""
+    """Rows owned by one user (logs; screening is in ``api_screening``): anyone who may read
+    the set creates their own."""
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         self.check_sets(self.sets_of_data(serializer.validated_data), Action.READ)
         serializer.save(user=self.request.user, **self.create_extras())
-
-    def _owner_action(self, instance: Any) -> Action:
-        mine = instance.user_id == self.request.user.pk
-        return Action.READ if mine else Action.EDIT_SET
-
-
-class ScreeningModeViewSet(OwnRowViewSet):
-    queryset = ScreeningMode.objects.all()
-    serializer_class = ScreeningModeSerializer
-    filterset_class = ScreeningModeFilter
-    set_path = "image__image_set"
-
-    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        instance = instance_of(serializer)
-        self.check_sets(self.sets_of_instance(instance), self._owner_action(instance))
-        self.check_sets(self.sets_of_data(serializer.validated_data), Action.READ)
-        index = serializer.validated_data.get("current_index")
-        tiles = serializer.validated_data.get("screening_tiles", instance.screening_tiles)
-        # EXACT marks the tile the viewer moved to as screened.
-        if (
-            index is not None
-            and isinstance(tiles, dict)
-            and isinstance(tiles.get(str(index)), dict)
-        ):
-            tiles[str(index)]["Screened"] = True
-            serializer.save(screening_tiles=tiles)
-            return
-        serializer.save()
-
-    def perform_destroy(self, instance: Any) -> None:
-        self.check_sets(self.sets_of_instance(instance), self._owner_action(instance))
-        instance.delete()
 
 
 class LogImageActionViewSet(OwnRowViewSet):

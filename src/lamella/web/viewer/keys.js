@@ -1,10 +1,13 @@
-/** Keyboard: type shortcuts, Esc, Delete, Enter, Backspace, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y. */
+/**
+ * Keyboard: type shortcuts, Esc, Delete, Enter, Backspace, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y;
+ * screening's keys (screening_panel.js) first, so while screening they win over type shortcuts.
+ */
 
 function typing(target) {
   return target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 }
 
-export function bindKeys({ palette, drawing, editing, history, tools }) {
+export function bindKeys({ palette, drawing, editing, history, tools, screening = null }) {
   document.addEventListener('keydown', (event) => {
     if (typing(event.target)) return;
     const ctrl = event.ctrlKey || event.metaKey;
@@ -15,6 +18,8 @@ export function bindKeys({ palette, drawing, editing, history, tools }) {
       tools.restore(history.redo());
     } else if (ctrl || event.altKey) {
       return;
+    } else if (screening && screening.handleKey(event)) {
+      // a screening key: handled
     } else if (key === 'Escape') {
       tools.select();
     } else if (key === 'Enter' && drawing.active) {

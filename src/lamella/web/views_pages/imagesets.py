@@ -14,6 +14,7 @@ from lamella.accounts.access import get_image_set_for_user, get_team_for_user
 from lamella.accounts.policy import Action, get_perms
 from lamella.images import services_sets as services
 from lamella.images.models import ImageSet
+from lamella.images.selectors_screening import with_screening_progress
 from lamella.web import selectors_pages as selectors
 from lamella.web.forms_sets import ImageSetForm, ProductsForm, TagsForm
 from lamella.web.views_pages._common import render_invalid
@@ -57,7 +58,7 @@ def page_context(request: HttpRequest, image_set: ImageSet) -> dict[str, Any]:
         "can_export": Action.CREATE_EXPORT in perms,
         "can_annotate": Action.ANNOTATE in perms,
         "page": page,
-        "images": page.object_list,
+        "images": with_screening_progress(user=request.user, images=page.object_list),
         "products": products,
         "stats": stats,
         "totals": selectors.verification_totals(stats),
