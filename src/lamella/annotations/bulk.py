@@ -12,7 +12,6 @@ import json
 import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from lamella.annotations import bulk_sql
 from lamella.annotations.geometry import VectorError, validate_vector
 from lamella.annotations.models import Annotation, AnnotationHistory, AnnotationType
 from lamella.images.models import Image
@@ -34,23 +34,11 @@ ANNOTATION_COLUMNS = (
     "y_max", "unique_identifier", "deleted", "description", "meta_data", "_concealed",
     "_blurred", "generated", "score", "time", "last_edit_time", "user_id", "last_editor_id",
 )  # fmt: skip
-# History rows are copied from the rows just written inside the database: the vectors cross
-# from Python once, not twice (half the bytes to bind or COPY).
-HISTORY_FROM_ANNOTATIONS = (
-    "INSERT INTO annotations_annotationhistory (annotation_id, image_id_snapshot,"
-    " annotation_type_id_snapshot, vector, deleted, description, meta_data, action, user_id,"
-    " time) SELECT id, image_id, annotation_type_id, vector, deleted, description, meta_data,"
-    " %s, %s, %s FROM annotations_annotation"
-)
 # Positions in a prepared row: ANNOTATION_COLUMNS without id, user_id and last_editor_id.
 IMAGE, TYPE, VECTOR, FRAME, UUID, DELETED, DESCRIPTION, META = 0, 1, 2, 3, 8, 9, 10, 11
 CONCEALED, BLURRED, GENERATED, SCORE = 12, 13, 14, 15
 # What to_annotations() fills; the generated cell stays deferred (read on access).
 FIELD_NAMES = [f.attname for f in Annotation._meta.concrete_fields if not f.generated]
-# Below this many rows the default page cache does.
-LARGE_BATCH_ROWS = 2_000
-# SQLite page cache during a large batch, in KiB (negative: a size, not a page count).
-BULK_CACHE_KIB = -65_536
 
 
 @dataclass
@@ -113,18 +101,28 @@ def _uuid_hex(value: Any, index: int) -> str:
         raise VectorError(f"item {index}: unique_identifier {value!r} is not a UUID") from exc
 
 
-def prepare_rows(*, user: Any, items: Sequence[Mapping[str, Any]], image: Image | None) -> Batch:
-    """Validate every item and turn it into a row; raises before anything is written."""
+def _row_source(
+    batch: Batch,
+    items: Sequence[Mapping[str, Any]],
+    image: Image | None,
+    lookups: tuple[dict[Any, Image], dict[Any, AnnotationType]],
+) -> Iterator[tuple[Any, ...]]:
+    """Validate each item and yield its row (no id yet), keeping what to_annotations needs.
+
+    A generator, so that PostgreSQL's COPY can send each row while the next is validated:
+    the server inserts while Python works. Raises on the first bad item. It must not query
+    (the connection is busy with the COPY): images and types come looked up.
+    """
     from lamella.annotations.services import AnnotationInputError
 
-    images, types = _lookups(items, image)
+    images, types = lookups
     sqlite = connection.vendor == "sqlite"
     adapt_time = connection.ops.adapt_datetimefield_value if sqlite else (lambda value: value)
-    batch = Batch(user=user)
     db_now = adapt_time(batch.now)
     fresh_uuids = iter(_random_uuid_hexes(len(items)))
     seen: set[tuple[Any, str]] = set()
     dumps, vector_json = json.dumps, _vector_json
+    vectors, metas, times = batch.vectors, batch.metas, batch.times
     for index, item in enumerate(items):
         image_id = _key_id(item, "image", image)
         type_id = _key_id(item, "annotation_type", None)
@@ -151,117 +149,80 @@ def prepare_rows(*, user: Any, items: Sequence[Mapping[str, Any]], image: Image 
             seen.add((image_id, identifier))
         meta = item.get("meta_data")
         time, edited = item.get("time"), item.get("last_edit_time")
-        batch.vectors.append(vector)
-        batch.metas.append(meta)
-        batch.times.append((time or batch.now, edited or batch.now))
-        batch.rows.append(
-            (
-                image_id,
-                type_id,
-                None if vector is None else vector_json(vector),
-                *extent,
-                identifier,
-                bool(item.get("deleted", False)),
-                item.get("description", ""),
-                None if meta is None else dumps(meta),
-                bool(item.get("concealed", False)),
-                bool(item.get("blurred", False)),
-                bool(item.get("generated", False)),
-                item.get("score"),
-                adapt_time(time) if time else db_now,
-                adapt_time(edited) if edited else db_now,
-            )
+        vectors.append(vector)
+        metas.append(meta)
+        times.append((time or batch.now, edited or batch.now))
+        yield (
+            image_id,
+            type_id,
+            None if vector is None else vector_json(vector),
+            *extent,
+            identifier,
+            bool(item.get("deleted", False)),
+            item.get("description", ""),
+            None if meta is None else dumps(meta),
+            bool(item.get("concealed", False)),
+            bool(item.get("blurred", False)),
+            bool(item.get("generated", False)),
+            item.get("score"),
+            adapt_time(time) if time else db_now,
+            adapt_time(edited) if edited else db_now,
         )
+
+
+def prepare_rows(*, user: Any, items: Sequence[Mapping[str, Any]], image: Image | None) -> Batch:
+    """Validate every item and turn it into a row; raises before anything is written."""
+    batch = Batch(user=user)
+    batch.rows = list(_row_source(batch, items, image, _lookups(items, image)))
     return batch
 
 
-def _reserve_ids(cursor: Any, count: int) -> list[int]:
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('annotations_annotation', 'id'))"
-            " FROM generate_series(1, %s)",
-            [count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-    # SQLite: the caller holds the write lock (BEGIN IMMEDIATE). AUTOINCREMENT never reuses an
-    # id and history rows still point at deleted ones, so start past sqlite_sequence as well.
-    cursor.execute(
-        "SELECT max(coalesce((SELECT max(id) FROM annotations_annotation), 0),"
-        " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'annotations_annotation'), 0))"
-    )
-    start = int(cursor.fetchone()[0]) + 1
-    return list(range(start, start + count))
+def create_rows(*, user: Any, items: Sequence[Mapping[str, Any]], image: Image | None) -> Batch:
+    """Validate and write the items and their history; call inside a transaction.
+
+    On PostgreSQL each row is validated as COPY sends the previous ones (a bad item aborts
+    the COPY, the transaction rolls back); elsewhere all rows are validated, then written.
+    """
+    batch = Batch(user=user)
+    user_id = getattr(user, "pk", None)
+    lookups = _lookups(items, image)
+    if connection.vendor != "postgresql" or not items:
+        batch.rows = list(_row_source(batch, items, image, lookups))
+        write_rows(batch, user_id=user_id)
+        return batch
+    with connection.cursor() as cursor:
+        batch.ids = bulk_sql.reserve_ids(cursor, len(items))
+        rows = _with_ids(batch, _row_source(batch, items, image, lookups), user_id)
+        bulk_sql.copy_rows(cursor, "annotations_annotation", ANNOTATION_COLUMNS, rows)
+        bulk_sql.insert_history(cursor, batch.ids, user_id=user_id, now=batch.now)
+    return batch
+
+
+def _with_ids(
+    batch: Batch, source: Iterator[tuple[Any, ...]], user_id: Any
+) -> Iterator[tuple[Any, ...]]:
+    """Rows in column order, and kept in the batch for to_annotations."""
+    keep = batch.rows.append
+    for pk, row in zip(batch.ids, source, strict=True):
+        keep(row)
+        yield (pk, *row, user_id, user_id)
 
 
 def write_rows(batch: Batch, *, user_id: Any) -> None:
-    """Insert the batch and its history; call inside a transaction."""
+    """Insert prepared rows and their history; call inside a transaction."""
     if not batch.rows:
         return
-    vendor = connection.vendor
-    if vendor not in ("sqlite", "postgresql"):
+    if connection.vendor not in ("sqlite", "postgresql"):
         _write_with_orm(batch)
         return
     with connection.cursor() as cursor:
-        batch.ids = _reserve_ids(cursor, len(batch.rows))
+        batch.ids = bulk_sql.reserve_ids(cursor, len(batch.rows))
         rows = [(pk, *row, user_id, user_id) for pk, row in zip(batch.ids, batch.rows, strict=True)]
-        now = (
-            connection.ops.adapt_datetimefield_value(batch.now) if vendor == "sqlite" else batch.now
-        )
-        history_params = [AnnotationHistory.Action.CREATE.value, user_id, now]
-        if vendor == "sqlite":
-            with _sqlite_cache(cursor, len(rows)):
-                cursor.executemany(_insert_sql("annotations_annotation", ANNOTATION_COLUMNS), rows)
-                # Ids are contiguous: this transaction holds SQLite's only write lock.
-                cursor.execute(
-                    f"{HISTORY_FROM_ANNOTATIONS} WHERE id BETWEEN %s AND %s ORDER BY id",
-                    [*history_params, batch.ids[0], batch.ids[-1]],
-                )
+        if connection.vendor == "sqlite":
+            bulk_sql.insert_rows_sqlite(cursor, "annotations_annotation", ANNOTATION_COLUMNS, rows)
         else:
-            _copy(cursor, "annotations_annotation", ANNOTATION_COLUMNS, rows)
-            # Sequence values of concurrent writers may interleave with ours: name each id.
-            cursor.execute(
-                f"{HISTORY_FROM_ANNOTATIONS} WHERE id = ANY(%s) ORDER BY id",
-                [*history_params, batch.ids],
-            )
-
-
-@contextmanager
-def _sqlite_cache(cursor: Any, count: int) -> Iterator[None]:
-    """Give SQLite a page cache that holds the indexes a large batch writes into.
-
-    The default 2 MB cache makes every random ``unique_identifier`` and spatial key insert a
-    page read from the OS: 100,000 rows into a 200,000-row table took 5.7 s of CPU with it and
-    3.4 s with 64 MB (see docs/performance.md). The setting is per connection, so it is put
-    back afterwards.
-    """
-    if count < LARGE_BATCH_ROWS:
-        yield
-        return
-    cursor.execute("PRAGMA cache_size")
-    previous = int(cursor.fetchone()[0])
-    cursor.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {previous}")
-
-
-def _insert_sql(table: str, columns: Sequence[str]) -> str:
-    names = ", ".join(f'"{name}"' for name in columns)
-    return f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-
-
-def _copy(cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    names = ", ".join(f'"{name}"' for name in columns)
-    # Django's cursor has no copy(); its error wrapper still turns psycopg's errors into
-    # django.db's, so callers catch IntegrityError on every backend.
-    with (
-        connection.wrap_database_errors,
-        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-    ):
-        write = copy.write_row
-        for row in rows:
-            write(row)
+            bulk_sql.copy_rows(cursor, "annotations_annotation", ANNOTATION_COLUMNS, rows)
+        bulk_sql.insert_history(cursor, batch.ids, user_id=user_id, now=batch.now)
 
 
 def to_annotations(batch: Batch) -> list[Annotation]:

@@ -28,7 +28,7 @@ from lamella.images.models import Image
 try:  # optional: decodes a vector several times faster than json.loads
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover - depends on the environment
-    from json import loads as _loads
+    from json import loads as _loads  # type: ignore[assignment]
 
 _INDEXED = ("sqlite", "postgresql")
 _ON_FRAME = (
@@ -112,8 +112,9 @@ def viewport_rows(
     vendor = connection.vendor
     if vendor not in _INDEXED:
         queryset = annotations_in_viewport(
-            image=image_id, frame=frame, include_deleted=include_deleted, **_named(box)
-        )
+            image=image_id, frame=frame, include_deleted=include_deleted,
+            x_min=x_min, y_min=y_min, x_max=x_max, y_max=y_max,
+        )  # fmt: skip
         return list(queryset.values_list("id", "vector"))
     template, params = _candidates_sql(image_id, box)
     vector = "a.vector::text" if vendor == "postgresql" else "a.vector"
@@ -126,10 +127,6 @@ def viewport_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(pk, None if text is None else _loads(text)) for pk, text in cursor.fetchall()]
-
-
-def _named(box: Sequence[float]) -> dict[str, float]:
-    return dict(zip(("x_min", "y_min", "x_max", "y_max"), box, strict=True))
 
 
 def annotations_in_viewport(

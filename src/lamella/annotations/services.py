@@ -263,10 +263,9 @@ def bulk_create_annotations(
     (``executemany`` / ``COPY``). With ``return_annotations=False`` nothing is returned, which
     spares building a million model objects after an import.
     """
-    rows = bulk.prepare_rows(user=_actor(user), items=items, image=image)
     try:
         with transaction.atomic():
-            bulk.write_rows(rows, user_id=getattr(_actor(user), "pk", None))
+            rows = bulk.create_rows(user=_actor(user), items=items, image=image)
     except IntegrityError as exc:
         raise AnnotationInputError(
             f"could not store the annotations ({exc}); is a unique_identifier used twice?"

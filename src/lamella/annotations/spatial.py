@@ -80,7 +80,9 @@ class CellKey(Func):
     def __init__(self, x0: Any, y0: Any, x1: Any, y1: Any) -> None:
         super().__init__(x0, y0, x1, y1)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
         parts, params = [], []
         for expression in self.source_expressions:
             sql, more = compiler.compile(expression)

@@ -215,9 +215,8 @@ class _Importer:
             return
         self._drop_existing()
         try:
-            batch = bulk.prepare_rows(user=self.user, items=self.pending, image=None)
-            if not self.dry_run:
-                bulk.write_rows(batch, user_id=getattr(self.user, "pk", None))
+            write = bulk.prepare_rows if self.dry_run else bulk.create_rows
+            batch = write(user=self.user, items=self.pending, image=None)
         except (VectorError, AnnotationInputError) as error:
             raise self._failure(str(error)) from None
         except IntegrityError as error:
