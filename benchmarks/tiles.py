@@ -1,11 +1,13 @@
 """Tiles over HTTP: ``lamella serve`` against a DeepZoomGenerator reference server, same load.
 
 Run: .venv/bin/python benchmarks/tiles.py [--size 40000] [--duration 15] [--workers 2]
+                                          [--repeat 3]
 
 Slides: a generated N x N JPEG-tiled pyramid (pyvips, kept in --cache-dir so reruns skip it)
 and CMU-1-Small-Region.svs from ../shared/testdata (skipped with a message when absent).
 Lamella runs as ``lamella serve --no-worker`` on a fresh data dir, the slides ingested through
-the upload service into a public image set (no auth on the tile requests); the reference
+the upload service into a public image set (anonymous tile requests; ``--session`` sends an
+administrator's session cookie with each, as a logged-in viewer would); the reference
 (``benchmarks/reference_tile_server.py``) runs under granian with the same workers and threads.
 Both get the same load from ``wrk`` (Debian package; one thread, 16 connections, loopback):
 the same sequence of random (level, col, row) draws, levels chosen uniformly, tiles uniformly
@@ -13,7 +15,9 @@ within a level, mapped onto each server's own Deep Zoom grid (Lamella's native o
 reference's 254/1). Prints tiles/s, p50 and p99 of each and the ratio. ``--finest 2`` keeps the
 draws to the two finest levels (the per-tile work of both servers, without the low levels the
 reference reads whole slides for). Each run follows a warm-up: Lamella keeps the tiles it had to
-render per process, the reference keeps its open slides.
+render per process, the reference keeps its open slides. ``--repeat N`` measures N rounds (each
+server once per round, with the load average before it) and sums them up: on a machine shared
+with other work, a single round says more about the neighbours than about the servers.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import random
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,13 +47,15 @@ PATHS_PER_SLIDE = 20_000
 WRK_SCRIPT = """
 local paths = {}
 local next_index = 1
+local headers = {}
 init = function(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  if args[2] ~= nil and args[2] ~= "" then headers["Cookie"] = args[2] end
 end
 request = function()
   local path = paths[next_index]
   next_index = next_index % #paths + 1
-  return wrk.format("GET", path)
+  return wrk.format("GET", path, headers)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -144,14 +151,16 @@ def tile_paths(
     return paths
 
 
-def run_wrk(base: str, paths: list[str], work: Path, connections: int, seconds: float) -> Result:
+def run_wrk(
+    base: str, paths: list[str], work: Path, connections: int, seconds: float, cookie: str = ""
+) -> Result:
     list_file = work / "paths.txt"
     list_file.write_text("\n".join(paths) + "\n")
     script = work / "random_tiles.lua"
     script.write_text(WRK_SCRIPT)
     command = [
         "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-        "-s", str(script), base, "--", str(list_file),
+        "-s", str(script), base, "--", str(list_file), cookie,
     ]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     found = re.search(r"^RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", output, re.M)
@@ -231,6 +240,21 @@ def ingest_into_lamella(slides: dict[str, Path], env: dict[str, str]) -> dict[st
     return prefixes
 
 
+def session_cookie() -> str:
+    """A ``Cookie`` header of a logged-in administrator (Django already set up by the ingest)."""
+    from django.conf import settings
+    from django.db import connections
+    from django.test import Client
+
+    from lamella.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="admin"))
+    name = settings.SESSION_COOKIE_NAME
+    connections.close_all()
+    return f"{name}={client.cookies[name].value}"
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
@@ -253,6 +277,35 @@ def print_result(server: str, result: Result) -> None:
     )
 
 
+def run_round(
+    plans: dict[str, tuple[str, list[str]]], work: Path, args: argparse.Namespace
+) -> dict[str, Result]:
+    """One measured run of each server, one after the other, printed with the load before."""
+    load = os.getloadavg()[0]
+    results = {
+        server: run_wrk(base, paths, work, args.connections, args.duration, args.cookie)
+        for server, (base, paths) in plans.items()
+    }
+    print(f"  load {load:.2f} before this round")
+    for server, result in results.items():
+        print_result(server, result)
+    print(f"  ratio     {ratio(results):9.1f}x tiles/s", flush=True)
+    return results
+
+
+def ratio(results: dict[str, Result]) -> float:
+    return results["lamella"].tiles_per_s / max(results["reference"].tiles_per_s, 1e-9)
+
+
+def print_summary(rounds: list[dict[str, Result]]) -> None:
+    """Over the rounds: each server's best throughput and p99, and the median ratio."""
+    for server in rounds[0]:
+        best = max(r[server].tiles_per_s for r in rounds)
+        lowest = min(r[server].p99_ms for r in rounds)
+        print(f"  {server:<9} best {best:9.0f} tiles/s, lowest p99 {lowest:7.2f} ms")
+    print(f"  median ratio {statistics.median(ratio(r) for r in rounds):.1f}x over {len(rounds)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=40000, help="side of the generated pyramid")
@@ -264,6 +317,12 @@ def main() -> None:
         type=int,
         default=0,
         help="draw levels only from this many of the finest (default: all levels)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="measured rounds per slide")
+    parser.add_argument(
+        "--session",
+        action="store_true",
+        help="send a logged-in session cookie with every tile (as the viewer does)",
     )
     parser.add_argument("--workers", type=int, default=2, help="web processes of each server")
     parser.add_argument(
@@ -298,6 +357,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="run-", dir=args.cache_dir))
     env = lamella_environment(work / "data", args.threads)
     prefixes = ingest_into_lamella(slides, env)
+    args.cookie = session_cookie() if args.session else ""
     lamella_port, reference_port = free_port(), free_port()
     lamella = subprocess.Popen(
         [PYTHON, "-m", "lamella", "serve", "--no-worker", "--workers", str(args.workers),
@@ -316,13 +376,14 @@ def main() -> None:
             f"{args.workers} workers x {args.threads} threads each, "
             f"wrk 1 thread x {args.connections} connections, "
             f"{args.duration:g} s per run after {args.warmup:g} s warm-up, "
-            f"{f'the {args.finest} finest levels' if args.finest else 'all levels'}; "
+            f"{f'the {args.finest} finest levels' if args.finest else 'all levels'}, "
+            f"{'a session cookie' if args.session else 'anonymous'}; "
             f"load before: {os.getloadavg()[0]:.2f}",
             flush=True,
         )
         for seed, name in enumerate(slides, start=1):
             samples = draws(PATHS_PER_SLIDE, seed)
-            results = {}
+            plans = {}
             for server, (base, dzi, tile, process) in servers.items():
                 grid = parse_dzi(wait_for(base + dzi(name), process))
                 if server == "lamella":
@@ -330,14 +391,11 @@ def main() -> None:
                           f"Lamella {grid.tile_size}/{grid.overlap}, ", end="")  # fmt: skip
                 else:
                     print(f"reference {grid.tile_size}/{grid.overlap}, {grid.levels} levels")
-                paths = tile_paths(grid, tile(name), samples, args.finest)
-                run_wrk(base, paths, work, args.connections, args.warmup)
-                results[server] = run_wrk(base, paths, work, args.connections, args.duration)
-            for server, result in results.items():
-                print_result(server, result)
-            reference_rate = max(results["reference"].tiles_per_s, 1e-9)
-            ratio = results["lamella"].tiles_per_s / reference_rate
-            print(f"  ratio     {ratio:9.1f}x tiles/s", flush=True)
+                plans[server] = (base, tile_paths(grid, tile(name), samples, args.finest))
+                run_wrk(*plans[server], work, args.connections, args.warmup, args.cookie)
+            rounds = [run_round(plans, work, args) for _ in range(args.repeat)]
+            if len(rounds) > 1:
+                print_summary(rounds)
         print(f"load after: {os.getloadavg()[0]:.2f}")
     finally:
         stop(lamella)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,9 @@ from lamella.slides import DeepZoom, NativeTiles, SlideReader, native_tiles, ope
 
 DEFAULT_SIZE = 32
 ACCESS_SIZE = 4096
-#: How long a granted read of a versioned tile is remembered: a revoked permission or a
-#: deleted image takes effect on tiles within this many seconds.
+#: How long a granted read of a tile is remembered, and who a tile request's credentials
+#: belong to (``fastpath``): a revoked permission, a deleted image, a logout or a revoked
+#: token takes effect on tiles within this many seconds.
 ACCESS_TTL = 10.0
 
 
@@ -82,6 +84,7 @@ class SlideCache:
         with self._lock:
             self._entries.clear()
         granted.clear()
+        callers.clear()
         rendered.clear()
 
     def __len__(self) -> int:
@@ -94,28 +97,36 @@ class GrantCache:
     A passthrough tile costs microseconds; the image lookup and permission check in front of
     it cost one or two queries and most of a millisecond of ORM work. Versioned tile URLs pin
     the image's content, so within ``ttl`` seconds only the permission could go stale.
+    Entries are neither refreshed by reads nor ever older than ``ttl``: a grant is checked
+    against the database again at least that often, however busy the tile.
     """
 
-    def __init__(self, size: int = ACCESS_SIZE, ttl: float = ACCESS_TTL) -> None:
+    def __init__(
+        self,
+        size: int = ACCESS_SIZE,
+        ttl: float = ACCESS_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.size = size
         self.ttl = ttl
+        self.clock = clock
         self._entries: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...]) -> Any | None:
-        """The image remembered under ``key`` if it was granted less than ``ttl`` ago."""
+        """The value remembered under ``key`` if it was put less than ``ttl`` ago."""
         with self._lock:
             found = self._entries.get(key)
             if found is None:
                 return None
-            if time.monotonic() - found[0] > self.ttl:
+            if self.clock() - found[0] > self.ttl:
                 del self._entries[key]
                 return None
             return found[1]
 
-    def put(self, key: tuple[Any, ...], image: Any) -> None:
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
         with self._lock:
-            self._entries[key] = (time.monotonic(), image)
+            self._entries[key] = (self.clock(), value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
@@ -160,7 +171,12 @@ class RenderedTiles:
             self._entries.clear()
             self.bytes = 0
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
 
 granted = GrantCache()
+#: The WSGI fast path's record of who sent a request context (``fastpath.Caller``).
+callers = GrantCache()
 rendered = RenderedTiles(int(getattr(settings, "RENDERED_TILE_CACHE_BYTES", 64 << 20)))
 slides = SlideCache(int(getattr(settings, "SLIDE_CACHE_SIZE", DEFAULT_SIZE)))

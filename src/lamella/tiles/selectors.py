@@ -36,11 +36,11 @@ def get_readable_image(user: Any, image_id: int) -> Image:
     return image
 
 
-def get_readable_version(user: Any, image_id: int, checksum: str) -> tuple[Image, OpenSlide]:
-    """As ``get_readable_image`` then ``open_image`` for a versioned tile URL. Once granted,
-    the image and its file's path are remembered for a few seconds (``cache.ACCESS_TTL``): a
-    passthrough tile should cost neither an ORM query nor path arithmetic. 404 when
-    ``checksum`` is not the image's current version."""
+def get_readable_version(user: Any, image_id: int, checksum: str | None) -> tuple[Image, OpenSlide]:
+    """As ``get_readable_image`` then ``open_image``, for tile URLs. Once granted, the image
+    and its file's path are remembered for a few seconds (``cache.ACCESS_TTL``): a tile
+    should cost neither an ORM query nor path arithmetic. With a ``checksum`` (versioned
+    URLs), 404 when it is not the image's current version; without, the current file."""
     key = (getattr(user, "pk", None), image_id, checksum)
     found = granted.get(key)
     if found is not None:
@@ -51,7 +51,7 @@ def get_readable_version(user: Any, image_id: int, checksum: str) -> tuple[Image
             granted.clear()  # the file went away: look everything up again
             raise HttpError(404, f"The file of image {image_id} is missing.") from None
     image = get_readable_image(user, image_id)
-    if checksum != checksum_prefix(image):
+    if checksum is not None and checksum != checksum_prefix(image):
         raise HttpError(404, "This tile URL is for another version of the image.")
     opened = open_image(image)  # 409 unless ready: only ready images are remembered
     granted.put(key, (image, opened.path))

@@ -8,7 +8,6 @@ start of the image's checksum) are immutable and answered with an ETag and a yea
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,9 +16,9 @@ from PIL import Image as PILImage
 from lamella.images import storage
 from lamella.images.http import HttpError, api_view
 from lamella.images.models import Image
-from lamella.slides import render_region, render_tile
-from lamella.tiles import compose, selectors
-from lamella.tiles.cache import OpenSlide, rendered
+from lamella.slides import render_region
+from lamella.tiles import selectors
+from lamella.tiles.cache import OpenSlide
 from lamella.tiles.selectors import (
     checksum_prefix,
     displays_from_query,
@@ -28,14 +27,21 @@ from lamella.tiles.selectors import (
     get_readable_version,
     int_param,
     open_image,
-    query_fingerprint,
     query_frame,
 )
+from lamella.tiles.serving import (
+    IMMUTABLE,
+    NATIVE_FALLBACK_TILE,
+    REVALIDATE,
+    Headers,
+    exact_tile_data,
+    native_etag,
+    native_tile_data,
+    not_modified_headers,
+    note_caller,
+    tile_headers,
+)
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "private, max-age=60"
-MEDIA_TYPES = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png"}
-NATIVE_FALLBACK_TILE = 256  # grid of slides without stored JPEG tiles
 MAX_PATCH_SIDE = 2048
 THUMBNAIL_SIDE = 128
 
@@ -48,10 +54,6 @@ def _only_get(request: HttpRequest) -> None:
 def _check_version(image: Image, checksum: str | None) -> None:
     if checksum is not None and checksum != checksum_prefix(image):
         raise HttpError(404, "This tile URL is for another version of the image.")
-
-
-def _native_deepzoom_size(opened: OpenSlide) -> int:
-    return opened.native.grid.tile_size if opened.native else NATIVE_FALLBACK_TILE
 
 
 @api_view
@@ -83,46 +85,13 @@ def native_tile(
     """A native tile: the stored JPEG bytes when possible, else rendered (frames, channel
     windows, PNG, levels the file lacks)."""
     _only_get(request)
-    if checksum is None:
-        image = get_readable_image(request.user, image_id)
-        opened = open_image(image)
-    else:
-        image, opened = get_readable_version(request.user, image_id, checksum)
-    etag = f'"{checksum}-{z}-{col}-{row}-{ext}-{query_fingerprint(request.GET)}"'
-    if checksum and request.headers.get("If-None-Match") == etag:
-        return _not_modified(etag)
-    frame = query_frame(image, request.GET)
-    displays = displays_from_query(image, request.GET)
-    image_format = "png" if ext == "png" else "jpeg"
-    native = opened.native
-    if native is not None and displays is None and frame == 0 and image_format == "jpeg":
-        data = compose.native_tile(opened, native, z, col, row)
-    else:
-        deepzoom = opened.deepzoom(_native_deepzoom_size(opened), 0)
-        data = _cached(
-            opened,
-            (deepzoom.tile_size, 0, z, col, row, frame, displays, image_format),
-            lambda: render_tile(
-                deepzoom, z, (col, row), frame=frame, displays=displays, image_format=image_format
-            ),
-        )
-    response = HttpResponse(data, content_type=MEDIA_TYPES[ext])
-    if checksum:
-        response["ETag"] = etag
-        response["Cache-Control"] = IMMUTABLE
-    else:
-        response["Cache-Control"] = REVALIDATE
-    return response
-
-
-def _cached(opened: OpenSlide, key: tuple[Any, ...], make: Callable[[], bytes]) -> bytes:
-    """A rendered tile from the per-process cache of rendered tiles, made on a miss."""
-    full_key = (opened.key, *key)
-    data = rendered.get(full_key)
-    if data is None:
-        data = make()
-        rendered.put(full_key, data)
-    return data
+    image, opened = get_readable_version(request.user, image_id, checksum)
+    note_caller(request.META, request.user)
+    etag = None if checksum is None else native_etag(checksum, z, col, row, ext, request.GET)
+    if etag is not None and request.headers.get("If-None-Match") == etag:
+        return _respond(b"", not_modified_headers(etag), status=304)
+    data = native_tile_data(image, opened, (z, col, row), ext, request.GET)
+    return _respond(data, tile_headers(ext, etag))
 
 
 @api_view
@@ -150,21 +119,18 @@ def exact_tile(
 ) -> HttpResponse:
     """A tile of EXACT's layout, rendered (``z_dim`` is EXACT's z-stack slot, unused)."""
     _only_get(request)
-    image = get_readable_image(request.user, image_id)
-    index = exact_frame(image, frame)
-    opened = open_image(image)
-    displays = displays_from_query(image, request.GET)
-    image_format = "png" if ext == "png" else "jpeg"
-    deepzoom = opened.deepzoom()
-    data = _cached(
-        opened,
-        (deepzoom.tile_size, deepzoom.overlap, level, col, row, index, displays, image_format),
-        lambda: render_tile(
-            deepzoom, level, (col, row), frame=index, displays=displays, image_format=image_format
-        ),
-    )
-    response = HttpResponse(data, content_type=MEDIA_TYPES[ext])
-    response["Cache-Control"] = REVALIDATE
+    image, opened = get_readable_version(request.user, image_id, None)
+    note_caller(request.META, request.user)
+    data = exact_tile_data(image, opened, (level, col, row), frame, ext, request.GET)
+    return _respond(data, tile_headers(ext, None))
+
+
+def _respond(data: bytes, headers: Headers, status: int = 200) -> HttpResponse:
+    """A response with exactly ``headers`` (a 304 gets no Content-Type)."""
+    response = HttpResponse(data, status=status)
+    del response["Content-Type"]
+    for name, value in headers:
+        response[name] = value
     return response
 
 
@@ -241,10 +207,3 @@ def slide_information(request: HttpRequest, image_id: int) -> JsonResponse:
             "levels": reader.level_count,
         }
     )
-
-
-def _not_modified(etag: str) -> HttpResponse:
-    response = HttpResponse(status=304)
-    response["ETag"] = etag
-    response["Cache-Control"] = IMMUTABLE
-    return response
