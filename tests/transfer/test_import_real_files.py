@@ -164,3 +164,30 @@ def test_the_dicom_annotation_file_imports_its_groups(cast: Cast) -> None:
 
     assert report.format == "dicom"
     assert class_counts(image_set) == expected
+
+
+def test_small_batches_keep_votes_on_their_annotations(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many batches (streamed segments on PostgreSQL), new types and images mid-file: each
+    verification still lands on the annotation its vote was for."""
+    path = testdata("sliderunner-sqlite/MITOS2014.sqlite")
+    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as connection:
+        (person,) = connection.execute("SELECT name FROM Persons ORDER BY uid LIMIT 1").fetchone()
+    voter = factories.make_user(person)
+
+    def votes(batch_size: int) -> list[tuple[str, bool]]:
+        monkeypatch.setattr("lamella.annotations.transfer.importing.BATCH_SIZE", batch_size)
+        image_set = sliderunner_set(cast.team, path, cast.owner)
+        report = import_annotations(
+            user=cast.owner, image_set=image_set, path=path, create_types=True
+        )
+        assert report.created == Annotation.objects.filter(image__image_set=image_set).count()
+        found = Verification.objects.filter(user=voter, annotation__image__image_set=image_set)
+        return sorted(
+            (f"{v.annotation.image.name} {v.annotation.vector}", v.verified)
+            for v in found.select_related("annotation__image")
+        )
+
+    whole = votes(5_000)
+    assert whole and votes(97) == whole

@@ -22,13 +22,15 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from lamella.accounts.models import User
 from lamella.annotations import bulk
+from lamella.annotations.bulk_stream import RowStream
 from lamella.annotations.geometry import VectorError
 from lamella.annotations.models import Annotation, Verification
 from lamella.annotations.services import AnnotationInputError
@@ -131,6 +133,7 @@ class _Importer:
         self.dry_run = dry_run
         self.report = report
         self.progress = progress
+        self.stream: RowStream | None = None
         self.pending: list[dict[str, Any]] = []
         self.pending_records: list[tuple[int, Record]] = []
         self.seen: set[tuple[int, Any]] = set()
@@ -158,21 +161,30 @@ class _Importer:
         document: Document = module.parse(str(path), **options)
         types.use_classes(document.classes)
         images = ImageMatcher(self.image_set, image=self.image, sizes=document.images)
-        for index, record in enumerate(document):
-            self.report.records += 1
-            try:
-                self.add(index, record, images, types)
-            except (MatchError, VectorError) as error:
-                location = where(index, record)
-                raise ImportFailed(str(error), location=location, report=self.report) from None
-            if len(self.pending) >= BATCH_SIZE:
-                self.flush()
-        self.flush()
+        # Streamed when no target image has annotations yet (nothing to replace by uuid).
+        streaming = connection.vendor == "postgresql" and not self.dry_run and not self.annotated
+        with (
+            RowStream(user=self.user, capacity=BATCH_SIZE) if streaming else nullcontext() as stream
+        ):
+            self.stream = stream
+            for index, record in enumerate(document):
+                self.report.records += 1
+                try:
+                    self.add(index, record, images, types)
+                except (MatchError, VectorError) as error:
+                    location = where(index, record)
+                    raise ImportFailed(str(error), location=location, report=self.report) from None
+                if len(self.pending) >= BATCH_SIZE:
+                    self.flush()
+            self.flush()
         self.report.types_matched = sorted(types.matched)
         self.report.types_created = types.created
 
     def add(self, index: int, record: Record, images: ImageMatcher, types: TypeMatcher) -> None:
         target = images.target(record.image_name)
+        if self.stream is not None and not types.known(record):
+            self.stream.pause()  # a new type is a query: end the COPY first
+            self._segments_done()
         annotation_type = types.type_for(record)
         self.report.images_matched.setdefault(target.name, target.image_id)
         if annotation_type.vector_type in _BOXES and is_flat(record):
@@ -209,8 +221,47 @@ class _Importer:
             }
         )
         self.pending_records.append((index, record))
+        if self.stream is not None:
+            if not self.stream.knows(self.pending[-1]):
+                # Its lookup needs the connection: end the COPY and do the bookkeeping (which
+                # queries too) before the next segment opens.
+                self.stream.pause()
+                self._segments_done()
+            try:
+                self.stream.write(len(self.pending) - 1, self.pending[-1])
+            except (VectorError, AnnotationInputError) as error:
+                raise self._failure(str(error)) from None
+            except IntegrityError as error:
+                raise self._refused(error) from None
+            self._segments_done()
+
+    def _segments_done(self) -> None:
+        """Bookkeeping for the streamed segments that reached the database: the first of the
+        pending items are theirs. Queries: call only while no COPY is open."""
+        assert self.stream is not None
+        for batch in self.stream.drain():
+            done = len(batch.ids)
+            self.report.created += done
+            self._verify(batch.ids, self.pending_records[:done])
+            self.pending, self.pending_records = self.pending[done:], self.pending_records[done:]
+            if self.progress is not None:
+                self.progress(self.report.records)
+
+    def _refused(self, error: IntegrityError) -> ImportFailed:
+        return ImportFailed(
+            f"the database refused the batch ({error})",
+            location=where(*self.pending_records[0]) if self.pending_records else "batch",
+            report=self.report,
+        )
 
     def flush(self) -> None:
+        if self.stream is not None:
+            try:
+                self.stream.pause()
+            except IntegrityError as error:
+                raise self._refused(error) from None
+            self._segments_done()
+            return
         if not self.pending:
             return
         self._drop_existing()
@@ -220,13 +271,9 @@ class _Importer:
         except (VectorError, AnnotationInputError) as error:
             raise self._failure(str(error)) from None
         except IntegrityError as error:
-            raise ImportFailed(
-                f"the database refused the batch ({error})",
-                location=where(*self.pending_records[0]),
-                report=self.report,
-            ) from None
+            raise self._refused(error) from None
         self.report.created += len(self.pending)
-        self._verify(batch.ids)
+        self._verify(batch.ids, self.pending_records)
         self.pending, self.pending_records = [], []
         if self.progress is not None:
             self.progress(self.report.records)
@@ -265,9 +312,9 @@ class _Importer:
             return ImportFailed(match.group(2), location=location, report=self.report)
         return ImportFailed(message, location="batch", report=self.report)
 
-    def _verify(self, ids: list[int]) -> None:
+    def _verify(self, ids: list[int], records: list[tuple[int, Record]]) -> None:
         """Verification rows for votes by known users (counted only, in a dry run)."""
-        voted = [(n, record) for n, (_, record) in enumerate(self.pending_records) if record.votes]
+        voted = [(n, record) for n, (_, record) in enumerate(records) if record.votes]
         if not voted:
             return
         self._load_persons({vote.person for _, record in voted for vote in record.votes})

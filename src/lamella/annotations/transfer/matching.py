@@ -158,6 +158,10 @@ class TypeMatcher:
         """Class name -> vector type of the set's types (for formats that do not say)."""
         return {name: types[0].vector_type for name, types in self._types.items()}
 
+    def known(self, record: Record) -> bool:
+        """Whether :meth:`type_for` answers ``record`` without a query."""
+        return (record.class_name, record.shape.vector_type) in self._cache
+
     def type_for(self, record: Record) -> AnnotationType:
         """The type of ``record``; :class:`MatchError` when there is none and none may be made."""
         kind = record.shape.vector_type
