@@ -1,5 +1,8 @@
 """The exports page: download a set's annotations per format; import with a dry-run report."""
 
+from pathlib import Path
+from typing import Any
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -86,7 +89,10 @@ def test_a_public_set_exports_but_does_not_import_for_an_outsider(cast: Cast) ->
     assert client.get(f"/sets/{cast.image_set.pk}/import/").status_code == 403
 
 
-def test_an_import_dry_run_reports_and_keeps_nothing_then_imports(cast: Cast) -> None:
+def test_an_import_dry_run_reports_and_keeps_nothing_then_imports(
+    cast: Cast, django_capture_on_commit_callbacks: Any, settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path  # a real import runs as a job, from a copy kept there
     annotate(cast.image)
     client = logged_in(cast.member)
     exported = b"".join(
@@ -100,8 +106,9 @@ def test_an_import_dry_run_reports_and_keeps_nothing_then_imports(cast: Cast) ->
     assert dry.context["report"]["created"] == 2 and dry.context["report"]["dry_run"]
     assert "would create 2 annotations" in dry.content.decode()
     assert not Annotation.objects.exists()
-    real = client.post(url, {"file": SimpleUploadedFile("annotations.txt", exported)})
-    assert real.status_code == 200 and Annotation.objects.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        real = client.post(url, {"file": SimpleUploadedFile("annotations.txt", exported)})
+    assert real.status_code == 302 and Annotation.objects.count() == 2  # to the job's page
 
 
 def test_an_unreadable_import_is_400_and_a_missing_file_too(cast: Cast) -> None:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lamella.accounts.models import User
+from lamella.jobs import live
 from lamella.jobs.models import Job
 from lamella.jobs.registry import UnknownJobKind, ensure_known, get_runner
 
@@ -58,20 +59,26 @@ def _enqueue(job_id: int, queue: str) -> None:
 
 def report_progress(job_id: int, percent: float, message: str | None = None) -> None:
     """Set the progress (clamped to 0..100) and, if given, add ``message`` to the log."""
+    hidden = transaction.get_connection().in_atomic_block
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
         job.progress = max(0, min(100, int(percent)))
         if message:
             _append(job, message)
         job.save(update_fields=["progress", "log", "updated_at"])
+    if hidden and job.status == Job.Status.RUNNING:  # watchers see the row only after commit
+        live.publish(job)
 
 
 def log(job_id: int, line: str) -> None:
     """Add one line to the job's log."""
+    hidden = transaction.get_connection().in_atomic_block
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
         _append(job, line)
         job.save(update_fields=["log", "updated_at"])
+    if hidden and job.status == Job.Status.RUNNING:  # watchers see the row only after commit
+        live.publish(job)
 
 
 def mark_running(job_id: int) -> None:
@@ -83,6 +90,7 @@ def mark_running(job_id: int) -> None:
         job.error = ""
         _append(job, f"started on {socket.gethostname()} (pid {os.getpid()})")
         job.save(update_fields=["status", "started_at", "error", "log", "updated_at"])
+    live.discard(job_id)  # a snapshot left by a worker that died
 
 
 def finish(job_id: int, result: Any) -> None:
@@ -94,6 +102,7 @@ def finish(job_id: int, result: Any) -> None:
         job.result = result
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "progress", "result", "finished_at", "updated_at"])
+    live.discard(job_id)
 
 
 def fail(job_id: int, error: str) -> None:
@@ -105,6 +114,7 @@ def fail(job_id: int, error: str) -> None:
         job.finished_at = timezone.now()
         _append(job, f"failed: {error}")
         job.save(update_fields=["status", "error", "finished_at", "log", "updated_at"])
+    live.discard(job_id)
 
 
 def execute_job(job_id: int) -> None:

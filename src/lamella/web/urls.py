@@ -2,7 +2,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from lamella.web import views, views_verify, views_viewer
-from lamella.web.views_pages import account, exports, imagesets, products, teams, uploads
+from lamella.web.views_pages import account, exports, imagesets, imports, products, teams, uploads
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -35,7 +35,17 @@ urlpatterns = [
     path("sets/<int:set_id>/upload/", uploads.set_upload, name="image-set-upload"),
     path("sets/<int:set_id>/status/", uploads.set_status, name="image-set-status"),
     path("sets/<int:set_id>/export/", exports.export_download, name="image-set-export"),
-    path("sets/<int:set_id>/import/", exports.import_page, name="image-set-import"),
+    path("sets/<int:set_id>/import/", imports.import_page, name="image-set-import"),
+    path(
+        "sets/<int:set_id>/imports/<int:job_id>/",
+        imports.import_progress,
+        name="image-set-import-job",
+    ),
+    path(
+        "sets/<int:set_id>/imports/<int:job_id>/status/",
+        imports.import_status,
+        name="image-set-import-status",
+    ),
     path("products/<int:product_id>/", products.product_detail, name="product"),
     path("products/<int:product_id>/edit/", products.product_edit, name="product-edit"),
     path("products/<int:product_id>/delete/", products.product_delete, name="product-delete"),

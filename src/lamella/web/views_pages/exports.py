@@ -1,12 +1,11 @@
 """The exports page: per readable set, download its annotations in a format of
-``lamella.interop``; import a file into a set with a dry-run report first."""
+``lamella.interop``. Importing is in :mod:`lamella.web.views_pages.imports`."""
 
 import logging
 import tempfile
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -14,15 +13,10 @@ from django.shortcuts import render
 
 from lamella.accounts.access import get_image_set_for_user
 from lamella.accounts.policy import Action
-from lamella.annotations.transfer import (
-    ExportError,
-    ImportFailed,
-    export_annotations,
-    import_annotations,
-)
+from lamella.annotations.transfer import ExportError, export_annotations
 from lamella.images.storage import clean_name
 from lamella.web import selectors_pages as selectors
-from lamella.web.forms_exports import ExportForm, ImportForm
+from lamella.web.forms_exports import ExportForm
 from lamella.web.views_pages._common import render_invalid
 
 logger = logging.getLogger(__name__)
@@ -73,43 +67,3 @@ def export_download(request: HttpRequest, set_id: int) -> HttpResponseBase:
         path.unlink(missing_ok=True)
     filename = f"{clean_name(image_set.name)}.{SUFFIX.get(name, 'txt')}"
     return FileResponse(handle, as_attachment=True, filename=filename)
-
-
-def _run_import(request: HttpRequest, form: ImportForm, image_set_id: int) -> dict[str, object]:
-    image_set = get_image_set_for_user(request.user, image_set_id, Action.ANNOTATE)
-    upload: UploadedFile = form.cleaned_data["file"]
-    with tempfile.TemporaryDirectory(prefix="lamella-import-") as folder:
-        # Kept under its own name: single-image formats match images by the file's stem.
-        path = Path(folder) / clean_name(upload.name or "upload")
-        with path.open("wb") as target:
-            for chunk in upload.chunks():
-                target.write(chunk)
-        try:
-            report = import_annotations(
-                user=request.user,
-                image_set=image_set,
-                path=path,
-                format=form.cleaned_data["format"] or None,
-                create_types=form.cleaned_data["create_types"],
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except ImportFailed as failure:
-            return {"failure": str(failure), "report": failure.report.as_dict()}
-    return {"report": report.as_dict(), "summary": report.summary()}
-
-
-@login_required
-def import_page(request: HttpRequest, set_id: int) -> HttpResponse:
-    """Import a file into the set; the report says what was (or would be) created."""
-    image_set = get_image_set_for_user(request.user, set_id, Action.ANNOTATE)
-    bound = request.method == "POST"
-    form = ImportForm(request.POST if bound else None, request.FILES if bound else None)
-    context: dict[str, object] = {"image_set": image_set, "form": form}
-    if request.method != "POST":
-        return render(request, "web/import.html", context)
-    if not form.is_valid():
-        return render_invalid(request, "web/import.html", context)
-    context |= _run_import(request, form, image_set.pk)
-    if "failure" in context:
-        return render_invalid(request, "web/import.html", context)
-    return render(request, "web/import.html", context)

@@ -17,6 +17,7 @@ from lamella.images.models import ImageSet
 from lamella.images.selectors_screening import with_screening_progress
 from lamella.web import selectors_pages as selectors
 from lamella.web.forms_sets import ImageSetForm, ProductsForm, TagsForm
+from lamella.web.selectors_imports import recent_imports
 from lamella.web.views_pages._common import render_invalid
 
 IMAGES_PER_PAGE = 60
@@ -65,6 +66,7 @@ def page_context(request: HttpRequest, image_set: ImageSet) -> dict[str, Any]:
         "tags_form": TagsForm(initial={"tags": tags}),
         "products_form": ProductsForm(image_set=image_set, initial={"products": products}),
         "status_url": reverse("image-set-status", args=[image_set.pk]),
+        "imports": recent_imports(request.user, image_set),
     }
 
 
