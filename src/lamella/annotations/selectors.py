@@ -22,7 +22,7 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from lamella.annotations.models import Annotation, AnnotationType
-from lamella.annotations.spatial import viewport_ranges
+from lamella.annotations.spatial import level_of, viewport_ranges
 from lamella.images.models import Image
 
 try:  # optional: decodes a vector several times faster than json.loads
@@ -65,19 +65,30 @@ def _bbox_intersects(x_min: float, y_min: float, x_max: float, y_max: float) -> 
     return Q(x_min__lte=x_max, x_max__gte=x_min, y_min__lte=y_max, y_max__gte=y_min)
 
 
-def _candidates_sql(image_id: int, box: Sequence[float]) -> tuple[str, list[Any]]:
+def _top_level(image_id: Any) -> int | None:
+    """The highest quadtree level among the image's annotations (one index probe), or None
+    when none has a bbox."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT max(cell) FROM annotations_annotation WHERE image_id = %s", [image_id]
+        )
+        (top,) = cursor.fetchone()
+    return None if top is None else level_of(top)
+
+
+def _candidates_sql(image_id: int, box: Sequence[float], top: int) -> tuple[str, list[Any]]:
     """``FROM``/``WHERE`` of the annotations (alias ``a``) of the image in the viewport's cells.
 
     SQLite gets the ranges as a tiny table it must walk first (CROSS JOIN fixes the order), so
     it seeks the index once per range; PostgreSQL gets them OR-ed, which it turns into one
     bitmap index scan per range (its estimates for a join on ranges are poor).
     """
-    ranges = viewport_ranges(*box)
-    bounds = [bound for pair in ranges for bound in pair]
     if connection.vendor == "postgresql":
-        ors = " OR ".join(["a.cell BETWEEN %s AND %s"] * len(ranges))
-        sql = f"SELECT {{columns}} FROM annotations_annotation a WHERE a.image_id = %s AND ({ors})"
-        return sql, [image_id, *bounds]
+        cells, cell_bounds = _cells_pg(box, top, column="a.cell")
+        sql = f"SELECT {{columns}} FROM annotations_annotation a WHERE a.image_id = %s AND {cells}"
+        return sql, [image_id, *cell_bounds]
+    ranges = viewport_ranges(box[0], box[1], box[2], box[3], top_level=top)
+    bounds = [bound for pair in ranges for bound in pair]
     values = ", ".join(["(%s, %s)"] * len(ranges))
     sql = (
         f"WITH r(lo, hi) AS (VALUES {values}) SELECT {{columns}}"
@@ -87,8 +98,8 @@ def _candidates_sql(image_id: int, box: Sequence[float]) -> tuple[str, list[Any]
     return sql, [*bounds, image_id]
 
 
-def _cells_pg(box: Sequence[float], column: str) -> tuple[str, list[int]]:
-    ranges = viewport_ranges(*box)
+def _cells_pg(box: Sequence[float], top: int, column: str) -> tuple[str, list[int]]:
+    ranges = viewport_ranges(box[0], box[1], box[2], box[3], top_level=top)
     ors = " OR ".join([f"{column} BETWEEN %s AND %s"] * len(ranges))
     return f"({ors})", [bound for pair in ranges for bound in pair]
 
@@ -116,7 +127,10 @@ def viewport_rows(
             x_min=x_min, y_min=y_min, x_max=x_max, y_max=y_max,
         )  # fmt: skip
         return list(queryset.values_list("id", "vector"))
-    template, params = _candidates_sql(image_id, box)
+    top = _top_level(image_id)
+    if top is None:
+        return []
+    template, params = _candidates_sql(image_id, box, top)
     vector = "a.vector::text" if vendor == "postgresql" else "a.vector"
     sql = (
         f"{template.format(columns=f'a.id, {vector}')}"
@@ -150,14 +164,17 @@ def annotations_in_viewport(
     if not use_index or connection.vendor not in _INDEXED:
         return Annotation.objects.filter(exact, deleted, _on_frame(frame), image_id=image_id)
     box = (x_min, y_min, x_max, y_max)
+    top = _top_level(image_id)
+    if top is None:
+        return Annotation.objects.none()
     spatial: list[Any]
     if connection.vendor == "postgresql":
         # The ranges beside the image in the query's own WHERE: as an id IN (...) subquery,
         # the planner may drive it from the outer table instead (seen on small tables).
-        cells, bounds = _cells_pg(box, column="cell")
+        cells, bounds = _cells_pg(box, top, column="cell")
         spatial = [Q(image_id=image_id), RawSQL(cells, bounds, output_field=BooleanField())]
     else:
-        template, params = _candidates_sql(image_id, box)
+        template, params = _candidates_sql(image_id, box, top)
         # The image is already the subquery's; naming it again outside would tempt SQLite's
         # planner (no statistics: Django never runs ANALYZE) to walk the (image, ...) B-trees.
         spatial = [Q(id__in=RawSQL(template.format(columns="a.id"), params))]

@@ -98,12 +98,20 @@ def _cell(value: float, size: int) -> int:
     return min(max(int(max(value, 0.0) // size), 0), LAST_CELL)
 
 
+def level_of(key: int) -> int:
+    return key // LEVEL
+
+
 def viewport_ranges(
-    x_min: float, y_min: float, x_max: float, y_max: float
+    x_min: float, y_min: float, x_max: float, y_max: float, top_level: int = OVERFLOW_LEVEL
 ) -> list[tuple[int, int]]:
-    """Key ranges holding every annotation whose bbox may intersect the viewport."""
+    """Key ranges holding every annotation whose bbox may intersect the viewport.
+
+    ``top_level``: the highest level any annotation of the image has (``level_of`` its
+    largest key); the levels above hold nothing, and each range costs the planner time.
+    """
     ranges: list[tuple[int, int]] = []
-    for level in range(MIN_LEVEL, MAX_LEVEL + 1):
+    for level in range(MIN_LEVEL, min(top_level, MAX_LEVEL) + 1):
         size = 1 << level
         first_column = max(_cell(x_min, size) - 1, 0)
         last_column = _cell(x_max, size)
@@ -115,5 +123,6 @@ def viewport_ranges(
         for row in range(first_row, last_row + 1):
             start = base + row * ROW
             ranges.append((start + first_column, start + last_column))
-    ranges.append((OVERFLOW_LEVEL * LEVEL, (OVERFLOW_LEVEL + 1) * LEVEL - 1))
+    if top_level >= OVERFLOW_LEVEL:
+        ranges.append((OVERFLOW_LEVEL * LEVEL, (OVERFLOW_LEVEL + 1) * LEVEL - 1))
     return ranges
