@@ -4,6 +4,7 @@ Usage (from the repo root):
 
     .venv/bin/python benchmarks/api.py            # SQLite, then PostgreSQL at 127.0.0.1:5432
     .venv/bin/python benchmarks/api.py --postgres ''                 # SQLite only
+    .venv/bin/python benchmarks/api.py --no-sqlite                   # PostgreSQL only
     .venv/bin/python benchmarks/api.py --stream-count 100000         # a quicker run
 
 Each backend runs in its own process with a fresh database (a temporary SQLite file in a
@@ -158,10 +159,39 @@ def stream_columnar(session: Any, url: str, image_id: int, fields: str | None = 
     return int(re.findall(rb'"count":([0-9]+)', head[:100])[0])
 
 
-def timed(results: dict[str, float], name: str, expected: int, call: Any) -> None:
+def warm_up(session: Any, url: str, image_id: int) -> None:
+    """One request of each kind on the session's own connection, untimed: granian hands each
+    connection to one worker, and a worker's first request imports the views and opens the
+    database, which is start-up cost, not the API's."""
+    for path in (LIST, STREAM, f"{LIST}count/"):
+        session.get(f"{url}{path}", params={"image": image_id}).raise_for_status()
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU of every live process in process group ``group`` (the server and its
+    workers), from /proc; 0 where /proc is absent."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[2]) == group:  # fields after "(comm)": state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def timed(
+    results: dict[str, float], name: str, expected: int, call: Any, server: int | None = None
+) -> None:
+    """Wall time of ``call``, and with ``server`` (its process group) the server's CPU time
+    under ``cpu:<name>``: on a shared machine the steadier figure."""
+    cpu = group_cpu_seconds(server) if server else 0.0
     start = time.perf_counter()
     got = call()
     results[name] = time.perf_counter() - start
+    if server:
+        results[f"cpu:{name}"] = group_cpu_seconds(server) - cpu
     if got != expected:
         raise SystemExit(f"{name}: expected {expected} annotations, got {got}")
 
@@ -192,13 +222,26 @@ def run_backend(count: int, stream_count: int) -> dict[str, float]:
     session.headers["Authorization"] = f"Bearer {token}"
     results: dict[str, float] = {}
     try:
+        warm_up(session, url, small.pk)
         body = box_items(count, small.pk, box_type.pk)
-        timed(results, "bulk create (one POST)", count, lambda: bulk_post(session, url, body))
+        timed(
+            results,
+            "bulk create (one POST)",
+            count,
+            lambda: bulk_post(session, url, body),
+            server.pid,
+        )
         exact_sync = lambda: list_like_exact_sync(session, url, small.pk)  # noqa: E731
-        timed(results, "paginated list (pages of 50)", count, exact_sync)
+        timed(results, "paginated list (pages of 50)", count, exact_sync, server.pid)
         one_get = lambda: list_in_one_request(session, url, small.pk, count)  # noqa: E731
-        timed(results, "one GET limit=10000", count, one_get)
-        timed(results, "stream NDJSON", count, lambda: stream_lines(session, url, small.pk))
+        timed(results, "one GET limit=10000", count, one_get, server.pid)
+        timed(
+            results,
+            "stream NDJSON",
+            count,
+            lambda: stream_lines(session, url, small.pk),
+            server.pid,
+        )
 
         start = time.perf_counter()
         for offset in range(0, stream_count, CHUNK):
@@ -206,11 +249,11 @@ def run_backend(count: int, stream_count: int) -> dict[str, float]:
             bulk_create_annotations(user=member, items=items, return_annotations=False)
         results["insert 1M (bulk service)"] = time.perf_counter() - start
         ndjson = lambda: stream_lines(session, url, large.pk)  # noqa: E731
-        timed(results, "stream 1M NDJSON", stream_count, ndjson)
+        timed(results, "stream 1M NDJSON", stream_count, ndjson, server.pid)
         columnar = lambda: stream_columnar(session, url, large.pk)  # noqa: E731
-        timed(results, "stream 1M columnar", stream_count, columnar)
+        timed(results, "stream 1M columnar", stream_count, columnar, server.pid)
         viewer = lambda: stream_columnar(session, url, large.pk, VIEWER_FIELDS)  # noqa: E731
-        timed(results, "stream 1M columnar, 3 fields", stream_count, viewer)
+        timed(results, "stream 1M columnar, 3 fields", stream_count, viewer, server.pid)
     finally:
         stop_server(server)
     return results
@@ -263,6 +306,12 @@ def report(columns: dict[str, dict[str, float]], count: int, stream_count: int) 
         exact_cell = f"{exact:.1f}s" if exact else "-"
         goal_cell = f"<={goal:g}s {met}" if goal else ""
         print(f"{operation:<30}{cells}{exact_cell:>9}{ratio:>18}  {goal_cell}")
+    print("CPU seconds of the web server (granian and its workers; not the database server):")
+    for operation in REFERENCE:
+        figures = [results.get(f"cpu:{operation}") for results in columns.values()]
+        if any(f is not None for f in figures):
+            cells = "".join(f"{f:>11.2f}s" if f is not None else f"{'-':>12}" for f in figures)
+            print(f"{operation:<30}{cells}")
 
 
 def main() -> int:
@@ -270,6 +319,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--stream-count", type=int, default=1_000_000)
     parser.add_argument("--postgres", default=POSTGRES, help="server URL ('' to skip)")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -279,8 +329,9 @@ def main() -> int:
     argv = [sys.executable, __file__, "--count", str(args.count)]
     argv += ["--stream-count", str(args.stream_count)]
     columns: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as data_dir:
-        columns["SQLite"] = run_child(argv, child_env(data_dir, None))
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as data_dir:
+            columns["SQLite"] = run_child(argv, child_env(data_dir, None))
     if args.postgres:
         columns["PostgreSQL"] = run_postgres(args.postgres, argv)
     report(columns, args.count, args.stream_count)

@@ -220,3 +220,17 @@ def test_times_are_in_the_servers_zone_as_in_the_list(cast, client_for, box_type
         else:
             streamed = json.loads(b"".join(response.streaming_content))["time"]
         assert streamed == [row["time"] for row in listed["results"]]
+
+
+def test_columnar_with_every_field_is_the_ndjson_transposed(cast, client_for, box_type):
+    make_annotations(cast, box_type, count=3, description='back\\slash "q"\n', meta_data=[1])
+    make_annotations(cast, box_type, count=2, score=0.1 + 0.2, vector=None, deleted=True)
+    client = client_for(cast.member)
+    streamed = lines(client.get(URL, {"image": cast.image.pk}))
+    response = client.get(URL, {"image": cast.image.pk, "format": "columnar"})
+    body = json.loads(b"".join(response.streaming_content))
+    assert body["count"] == 5 and body["fields"] == list(streamed[0])
+    columns = [body[name] for name in body["fields"]]
+    rows = [dict(zip(body["fields"], values, strict=True)) for values in zip(*columns, strict=True)]
+    assert rows == streamed
+    assert streamed[0]["description"] == 'back\\slash "q"\n'

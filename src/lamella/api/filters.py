@@ -104,3 +104,21 @@ class ExactFilterSet(df.FilterSet):
             models.BigIntegerField: {"filter_class": IdFilter},
             models.FloatField: {"filter_class": NumberFilter},
         }
+
+    def __init__(
+        self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: Any = None
+    ) -> None:
+        # django-filter deep-copies every filter and builds a form field for each on every
+        # request: for the annotation list, more than half of a page's cost. A filter whose
+        # parameter is absent filters nothing, so only those named in the query are kept
+        # (``name`` itself or a widget's ``name_<suffix>``); the class keeps them all for the
+        # schema.
+        if data is not None and prefix is None:
+            asked = [str(key) for key in data]
+            every: dict[str, Any] = vars(type(self))["base_filters"]  # set by the metaclass
+            self.base_filters = {
+                name: filter_
+                for name, filter_ in every.items()
+                if any(key == name or key.startswith(f"{name}_") for key in asked)
+            }
+        super().__init__(data, queryset, request=request, prefix=prefix)

@@ -7,8 +7,10 @@ silently the first page: a client paging with a broken offset would otherwise lo
 ``limit=0`` keeps DRF's meaning, the default page size.
 """
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
@@ -36,6 +38,21 @@ class ExactPagination(LimitOffsetPagination):
     def get_offset(self, request: Request) -> int:
         _check_whole_number(request, self.offset_query_param)
         return min(super().get_offset(request), _CAP)
+
+    def paginate_rows(
+        self, request: Request, *, counted: QuerySet[Any], fetch: Callable[[int, int], Any]
+    ) -> Any | None:
+        """A page as :meth:`paginate_queryset` makes it, but the rows come from
+        ``fetch(offset, limit)`` and the count from ``counted``: a view can then select
+        expensive columns for the page's rows only, where a sliced query would have the
+        database compute them for every row it sorts or skips. None: the page is empty."""
+        self.request = request
+        self.limit = self.get_limit(request) or self.default_limit
+        self.count = self.get_count(counted)
+        self.offset = self.get_offset(request)
+        if self.count == 0 or self.offset > self.count:
+            return None
+        return fetch(self.offset, self.limit)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         envelope = super().get_paginated_response_schema(schema)

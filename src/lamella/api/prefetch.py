@@ -6,6 +6,7 @@ an id list becomes a prefetch of ids only, an expanded relation a prefetch of it
 whatever its own serializer needs, recursively. ``omit=annotations`` thus skips the join.
 """
 
+import copy
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -13,6 +14,12 @@ from django.db import models
 from django.db.models import Prefetch
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, RelatedField
+
+#: The query parameters that change a flex-fields serializer's shape.
+FLEX_PARAMETERS = ("expand", "fields", "omit", "expand[]", "fields[]", "omit[]")
+# Plans by serializer class and shape; bounded, since the shape comes from the query string.
+_PLANS: dict[tuple[Any, ...], list[Any]] = {}
+_PLANS_LIMIT = 512
 
 
 def _related(model: type[models.Model], source: str) -> Any:
@@ -68,3 +75,21 @@ def plan_prefetch(serializer: serializers.BaseSerializer, prefix: str = "") -> l
         elif isinstance(field, RelatedField) and not getattr(relation, "concrete", True):
             lookups.append(path)  # a reverse one-to-one id is not on the row itself
     return lookups
+
+
+def cached_plan(serializer_class: type[serializers.BaseSerializer], context: Any) -> list[Any]:
+    """``plan_prefetch`` of ``serializer_class`` for this request's shape, computed once per
+    shape: building a serializer's fields to plan costs more than a 50-row page's queries.
+    Each call gets its own copy, as Django may annotate lookups while prefetching."""
+    request = context.get("request")
+    params: Any = getattr(request, "query_params", None) or {}
+    shape = tuple(tuple(params.getlist(name)) if name in params else () for name in FLEX_PARAMETERS)
+    permitted = context.get("permitted_expands")
+    key = (serializer_class, shape, tuple(permitted) if permitted is not None else None)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = plan_prefetch(serializer_class(context=context))
+        if len(_PLANS) >= _PLANS_LIMIT:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return copy.deepcopy(plan)

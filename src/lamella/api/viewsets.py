@@ -15,7 +15,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.serializers import BaseSerializer
 
 from lamella.accounts.policy import Action, can, readable_set_filter
-from lamella.api.prefetch import plan_prefetch
+from lamella.api.prefetch import cached_plan
 from lamella.images.models import ImageSet
 
 
@@ -83,8 +83,8 @@ class ExactViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> models.QuerySet[Any]:
         queryset = self.scope(super().get_queryset())
         if self.request.method == "GET":
-            probe = self.get_serializer_class()(context=self.get_serializer_context())
-            queryset = queryset.prefetch_related(*plan_prefetch(probe))
+            plan = cached_plan(self.get_serializer_class(), self.get_serializer_context())
+            queryset = queryset.prefetch_related(*plan)
             queryset = self.annotate_for_output(queryset)
         return queryset.order_by("id")
 

@@ -17,16 +17,25 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from lamella.accounts.policy import Action
 from lamella.annotations import selectors, services
+from lamella.annotations.api import bulk_input, list_rows
 from lamella.annotations.api.filters import AnnotationFilter
-from lamella.annotations.api.serializers import AnnotationInputSerializer, AnnotationSerializer
+from lamella.annotations.api.serializers import (
+    AnnotationInputSerializer,
+    AnnotationSerializer,
+    mark_new,
+)
 from lamella.annotations.models import Annotation, AnnotationType, Verification
+from lamella.api.collector import collector_paused
 from lamella.api.fields import parse_exact_datetime
-from lamella.api.prefetch import plan_prefetch
+from lamella.api.pagination import ExactPagination
+from lamella.api.prefetch import FLEX_PARAMETERS, plan_prefetch
+from lamella.api.renderers import FastJSONRenderer
 from lamella.api.viewsets import ExactViewSet
 from lamella.images.models import Image
 
@@ -85,6 +94,7 @@ class AnnotationViewSet(ExactViewSet):
     create_action = Action.ANNOTATE
     update_action = Action.EDIT_ANNOTATION
     delete_action = Action.DELETE_ANNOTATION
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
     # Reads -----------------------------------------------------------------------------------
     def annotate_for_output(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
@@ -103,9 +113,18 @@ class AnnotationViewSet(ExactViewSet):
         if "in_bbox" in params:
             return self._viewport(queryset, params["in_bbox"], int(frame or 1))
         if frame is not None:
-            on_frame = models.Q(frame=int(frame)) | models.Q(annotation_type__multi_frame=True)
+            # A subquery of the few multi-frame types, not a join of every row to its type.
+            multi_frame = AnnotationType.objects.filter(multi_frame=True).values("id")
+            on_frame = models.Q(frame=int(frame)) | models.Q(annotation_type_id__in=multi_frame)
             queryset = queryset.filter(on_frame)
         return queryset
+
+    def plain_json(self) -> bool:
+        """A page in the default shape, for a JSON client: the database can write it."""
+        request = self.request
+        if not isinstance(getattr(request, "accepted_renderer", None), FastJSONRenderer):
+            return False
+        return not any(name in request.query_params for name in FLEX_PARAMETERS)
 
     def _viewport(
         self, queryset: models.QuerySet[Any], bbox: str, frame: int
@@ -171,8 +190,9 @@ class AnnotationViewSet(ExactViewSet):
         "A JSON array: bulk create in one transaction, answered with an array.",
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if isinstance(request.data, list):
-            return self._bulk_create(request)
+        with collector_paused():  # parsing a bulk body already allocates per item
+            if isinstance(request.data, list):
+                return self._bulk_create(request)
         if not isinstance(request.data, dict):
             raise BadAnnotation("Send one annotation as a JSON object, or many as an array.")
         inputs = AnnotationInputSerializer(data=request.data)
@@ -200,9 +220,11 @@ class AnnotationViewSet(ExactViewSet):
         return Response(self.get_serializer(annotation).data, status=code)
 
     def _bulk_create(self, request: Request) -> Response:
-        inputs = AnnotationInputSerializer(data=request.data, many=True)
-        inputs.is_valid(raise_exception=True)
-        items = [dict(item) for item in inputs.validated_data]
+        items = bulk_input.plain_items(request.data)
+        if items is None:  # unusual spellings or errors: the serializer decides and words it
+            inputs = AnnotationInputSerializer(data=request.data, many=True)
+            inputs.is_valid(raise_exception=True)
+            items = [dict(item) for item in inputs.validated_data]
         images, types = self._resolve(items)
         for item in items:
             item["image"], item["annotation_type"] = (
@@ -211,10 +233,10 @@ class AnnotationViewSet(ExactViewSet):
             )
         with service_errors():
             annotations = services.bulk_create_annotations(user=request.user, items=items)
+        mark_new(annotations)
         output = self.get_serializer(annotations, many=True)
-        models.prefetch_related_objects(annotations, *plan_prefetch(output))
-        for annotation in annotations:
-            annotation.verified_by_requester = False  # type: ignore[attr-defined]  # new rows
+        if not output.child.is_plain():  # type: ignore[attr-defined]
+            models.prefetch_related_objects(annotations, *plan_prefetch(output))
         return Response(output.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AnnotationInputSerializer, responses=AnnotationSerializer)
@@ -279,3 +301,20 @@ class AnnotationViewSet(ExactViewSet):
             for annotation in doomed:
                 services.delete_annotation(user=request.user, annotation=annotation)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # Last in the class: from here on, ``list`` in an annotation would name this method.
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Plain pages come from :mod:`list_rows`; others from the serializer."""
+        paginator = self.paginator
+        if not self.plain_json() or not isinstance(paginator, ExactPagination):
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.scope(Annotation.objects.all())).order_by("id")
+        if not list_rows.available(queryset):
+            return super().list(request, *args, **kwargs)
+
+        def fetch(offset: int, limit: int) -> Any:
+            page_ids = queryset.values("id")[offset : offset + limit]
+            return list_rows.page_json(page_ids, user=request.user)
+
+        results = paginator.paginate_rows(request, counted=queryset, fetch=fetch)
+        return paginator.get_paginated_response(list_rows.EMPTY if results is None else results)

@@ -1,5 +1,8 @@
 """Output serializers (flex fields) and input shapes for the annotations app's API."""
 
+import datetime as dt
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
@@ -13,7 +16,7 @@ from lamella.annotations.models import (
     Product,
     Verification,
 )
-from lamella.api.fields import NaiveDateTimeField
+from lamella.api.fields import NaiveDateTimeField, format_exact_datetime
 from lamella.api.serializers import ExactModelSerializer, expand
 
 USER = "lamella.accounts.api.UserSerializer"
@@ -60,7 +63,33 @@ class AnnotationTypeSerializer(ExactModelSerializer):
         expandable_fields = {"product": expand(ProductSerializer)}
 
 
+#: The reverse relations that the annotation output lists as ids.
+ID_LISTS = ("uploaded_media_files", "annotationversion_set")
+
+
+def mark_new(annotations: Iterable[Annotation]) -> None:
+    """Tell the serializer that these rows were created in this request: nobody has verified
+    them and nothing hangs off them yet, so their output needs no query."""
+    for annotation in annotations:
+        annotation.__dict__["_id_lists"] = dict.fromkeys(ID_LISTS, ())
+        annotation.verified_by_requester = False  # type: ignore[attr-defined]
+
+
+def _id_list(annotation: Annotation, name: str) -> list[int]:
+    known = annotation.__dict__.get("_id_lists")
+    if known is not None:
+        return list(known[name])
+    prefetched = getattr(annotation, "_prefetched_objects_cache", {})
+    if name in prefetched:
+        return [row.pk for row in prefetched[name]]
+    return list(getattr(annotation, name).order_by("id").values_list("id", flat=True))
+
+
 class AnnotationSerializer(ExactModelSerializer):
+    """EXACT's annotation. Without ``expand``, ``fields`` or ``omit`` the output is built by
+    hand (:meth:`plain`, about a tenth of DRF's per-field cost); the declared fields remain the
+    contract, and the tests hold the two outputs equal."""
+
     concealed = serializers.BooleanField(source="_concealed", read_only=True)
     blurred = serializers.BooleanField(source="_blurred", read_only=True)
     verified_by_user = serializers.SerializerMethodField()
@@ -102,6 +131,54 @@ class AnnotationSerializer(ExactModelSerializer):
             ),
         }
 
+    def is_plain(self) -> bool:
+        """True without ``expand``/``fields``/``omit``, from the query or the parent."""
+        options: dict[str, list[str]] = self._flex_options_all
+        return not any(options.values())
+
+    def to_representation(self, instance: Annotation) -> Any:
+        plain = self.__dict__.get("_plain")
+        if plain is None:
+            plain = self.__dict__["_plain"] = self.is_plain()
+        if plain:
+            return self.plain(instance)
+        return super().to_representation(instance)
+
+    def plain(self, a: Annotation) -> dict[str, Any]:
+        """The default shape, value for value what DRF's fields would write."""
+        score = a.score
+        return {
+            "annotation_type": a.annotation_type_id,
+            "id": a.pk,
+            "vector": a.vector,
+            "verified_by_user": self.get_verified_by_user(a),
+            "image": a.image_id,
+            "concealed": bool(a._concealed),
+            "blurred": bool(a._blurred),
+            "last_editor": a.last_editor_id,
+            "last_edit_time": self._time(a.last_edit_time),
+            "user": a.user_id,
+            "time": self._time(a.time),
+            "generated": bool(a.generated),
+            "score": None if score is None else float(score),
+            "deleted": bool(a.deleted),
+            "description": str(a.description),
+            "unique_identifier": _uuid_text(a.unique_identifier),
+            "uploaded_media_files": _id_list(a, "uploaded_media_files"),
+            "meta_data": a.meta_data,
+            "annotationversion_set": _id_list(a, "annotationversion_set"),
+        }
+
+    def _time(self, value: dt.datetime | None) -> str | None:
+        # A bulk create gives thousands of rows one timestamp; the memo lives one request.
+        if value is None:
+            return None
+        memo: dict[dt.datetime, str] = self.__dict__.setdefault("_times", {})
+        text = memo.get(value)
+        if text is None:
+            text = memo[value] = format_exact_datetime(value)
+        return text
+
     def get_verified_by_user(self, annotation: Annotation) -> bool:
         """True when the requester accepted this annotation (EXACT's field)."""
         known = getattr(annotation, "verified_by_requester", None)
@@ -112,6 +189,12 @@ class AnnotationSerializer(ExactModelSerializer):
         if user is None or not user.is_authenticated:
             return False
         return annotation.verifications.filter(user=user, verified=True).exists()
+
+
+def _uuid_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
 
 
 class AnnotationInputSerializer(serializers.Serializer):

@@ -1,14 +1,13 @@
 """``GET /api/v1/annotations/annotations/stream/?image=ID``: every annotation of one image at once.
 
 The paginated list builds a serializer per row; at 10^5 to 10^6 annotations that is the cost of
-the request. Here the database writes the JSON: each field is an SQL expression that yields its
-JSON text (``vector`` and ``meta_data`` cast to text, booleans as ``true``/``false``, datetimes
-in EXACT's naive format in the server's zone), and for NDJSON the whole line is one
-concatenation, so Python receives one string per annotation from
-``values_list(...).iterator()`` and only joins them. No model instance is built and nothing
-per row queries the database; ``verified_by_user`` is a correlated ``EXISTS`` only when the
-requester verified something on the image, else the constant ``false``. Where SQL cannot do a
-field's conversion (SQLite outside UTC, other backends) that field is converted in Python.
+the request. Here the database writes the JSON (:mod:`lamella.annotations.api.json_sql`): for
+NDJSON each whole line is one ``printf``/``format`` in SQL, read past Django's iterator in big
+chunks (:mod:`lamella.annotations.api.raw_rows`), so Python only joins bytes. No model instance
+is built and nothing per row queries the database; ``verified_by_user`` is a correlated
+``EXISTS`` only when the requester verified something on the image, else the constant
+``false``. Where SQL cannot do a field's conversion (SQLite outside UTC, other backends) that
+field is converted in Python.
 
 Two shapes: NDJSON (default, ``application/x-ndjson``), one compact object per line with the
 list endpoint's field names, streamed as it is read; and ``format=columnar``, one JSON object
@@ -16,28 +15,14 @@ list endpoint's field names, streamed as it is read; and ``format=columnar``, on
 turns into typed arrays without a per-object allocation.
 """
 
-import datetime as dt
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db import connection
-from django.db.models import (
-    Case,
-    DateTimeField,
-    Exists,
-    F,
-    Func,
-    OuterRef,
-    QuerySet,
-    TextField,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Coalesce, Replace, Substr
+from django.db.models import OuterRef, QuerySet
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ParseError
@@ -47,142 +32,18 @@ from rest_framework.views import APIView
 
 from lamella.accounts.policy import Action, can
 from lamella.annotations import selectors
+from lamella.annotations.api import raw_rows
+from lamella.annotations.api.json_sql import FIELDS, field_sql, object_sql, values_sql
 from lamella.annotations.models import Annotation, Verification
-from lamella.api.fields import format_exact_datetime
 from lamella.images.models import Image
 
 NDJSON = "application/x-ndjson"
-# Rows fetched per round trip; on PostgreSQL also the server-side cursor's batch.
-CHUNK_ROWS = 5_000
-# Lines joined into one write: fewer, larger chunks keep the WSGI server's per-chunk cost low.
-LINES_PER_WRITE = 2_000
+# Rows per batch of the columnar transposition (and per fetch when Python formats lines).
+CHUNK_ROWS = raw_rows.CHUNK_ROWS
+# Between a row's values in columnar SQL output: JSON text never holds a raw control character.
+SEPARATOR = "\x1f"
 _TRUTHY = {"1", "true", "True", "yes"}
 _FALSY = {"0", "false", "False", "no"}
-
-FIELDS = (
-    "id", "image", "annotation_type", "vector", "unique_identifier", "deleted", "user",
-    "last_editor", "time", "last_edit_time", "description", "meta_data", "concealed", "blurred",
-    "generated", "score", "verified_by_user",
-)  # fmt: skip
-_COLUMNS = {"image": "image_id", "annotation_type": "annotation_type_id", "user": "user_id"}
-_COLUMNS |= {"last_editor": "last_editor_id", "concealed": "_concealed", "blurred": "_blurred"}
-_INTEGERS = ("id", "image", "annotation_type")
-NULL, QUOTE = Value("null"), Value('"')
-
-
-def _or_null(expression: Any) -> Any:
-    return Coalesce(Cast(expression, TextField()), NULL, output_field=TextField())
-
-
-def _boolean(column: str) -> Any:
-    true = When(**{column: True}, then=Value("true"))
-    return Case(true, default=Value("false"), output_field=TextField())
-
-
-class Joined(Func):
-    """``a || b || ...``: Django's Concat wraps every part in COALESCE, which costs SQLite as
-    much as the rest of a row; the parts joined here are never NULL."""
-
-    template = "(%(expressions)s)"
-    arg_joiner = " || "
-    output_field = TextField()
-
-
-def _quoted(expression: Any) -> Any:
-    return Joined(QUOTE, expression, QUOTE)
-
-
-def _sqlite_uuid(column: str) -> Any:
-    # SQLite keeps a UUIDField as 32 hex digits; the API writes the dashed form.
-    cuts = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
-    parts: list[Any] = []
-    for start, length in cuts:
-        parts += [Value("-"), Substr(column, start, length)]
-    return _quoted(Joined(*parts[1:]))
-
-
-def _datetime(column: str, vendor: str) -> tuple[Any, Callable[[Any], str] | None]:
-    """EXACT's naive ``YYYY-MM-DDTHH:MM:SS.ffffff`` in the server's zone, in SQL if it can."""
-    zone = timezone.get_default_timezone_name()
-    if vendor == "postgresql":
-        local = Func(Value(zone), F(column), function="timezone", output_field=DateTimeField())
-        pattern = Value('YYYY-MM-DD"T"HH24:MI:SS.US')
-        return _quoted(Func(local, pattern, function="to_char", output_field=TextField())), None
-    text = Cast(column, TextField())
-    if vendor == "sqlite" and zone == "UTC":
-        # Stored as UTC "YYYY-MM-DD HH:MM:SS[.ffffff]": pad the fraction, then the "T".
-        padded = Substr(Joined(text, Value(".000000")), 1, 26)
-        return _quoted(Replace(padded, Value(" "), Value("T"))), None
-    return text, DatetimeText()
-
-
-def _json_string(column: str, vendor: str) -> tuple[Any, Callable[[Any], str] | None]:
-    if vendor == "sqlite":
-        return Func(F(column), function="json_quote", output_field=TextField()), None
-    if vendor == "postgresql":
-        return Cast(
-            Func(F(column), function="to_json", output_field=TextField()), TextField()
-        ), None
-    return column, _text
-
-
-def column_for(name: str, *, vendor: str, verified: Any) -> tuple[Any, Callable[[Any], str] | None]:
-    """The SQL expression of one output field, already JSON text where the database can write
-    it, and the Python conversion still needed (None for most fields on SQLite and PostgreSQL).
-    ``verified`` is the requester's verifications subquery, or None when there are none."""
-    if name in _INTEGERS:
-        return _COLUMNS.get(name, name), None
-    if name in ("vector", "meta_data", "user", "last_editor", "score"):
-        return _or_null(_COLUMNS.get(name, name)), None
-    if name in ("deleted", "concealed", "blurred", "generated"):
-        return _boolean(_COLUMNS.get(name, name)), None
-    if name == "unique_identifier":
-        if vendor == "sqlite":
-            return _sqlite_uuid(name), None
-        return _quoted(Cast(name, TextField())), None
-    if name in ("time", "last_edit_time"):
-        return _datetime(name, vendor)
-    if name == "description":
-        return _json_string(name, vendor)
-    if verified is None:
-        return Value("false"), None
-    return Case(When(Exists(verified), then=Value("true")), default=Value("false")), None
-
-
-def _text(value: str) -> str:
-    return '""' if not value else json.dumps(value, ensure_ascii=False)
-
-
-def _stored_datetime(stored: str) -> dt.datetime:
-    """A datetime column read as text: SQLite's has no offset and is UTC."""
-    parsed = dt.datetime.fromisoformat(stored)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-class DatetimeText:
-    """Stored datetime text -> ``"YYYY-MM-DDTHH:MM:SS.ffffff"`` in EXACT's naive local time,
-    for SQLite outside UTC, where SQL cannot convert zones.
-
-    Bulk writes give thousands of rows the same timestamp, so results are memoised; the memo is
-    bounded so that a million distinct times cannot grow it without limit.
-    """
-
-    LIMIT = 50_000
-
-    def __init__(self) -> None:
-        self.memo: dict[str, str] = {}
-
-    def __call__(self, stored: str | None) -> str:
-        if stored is None:
-            return "null"
-        found = self.memo.get(stored)
-        if found is None:
-            found = f'"{format_exact_datetime(_stored_datetime(stored))}"'
-            if len(self.memo) >= self.LIMIT:
-                self.memo.clear()
-            self.memo[stored] = found
-        return found
-
 
 Conversions = list[tuple[int, Callable[[Any], str]]]
 
@@ -200,23 +61,26 @@ def _converted(
         yield tuple(values)
 
 
-def ndjson_chunks(lines: Iterable[str]) -> Iterator[str]:
-    """Newline-terminated lines, joined into a few large strings (one write each)."""
+def ndjson_chunks(lines: Iterable[str]) -> Iterator[bytes]:
+    """Newline-terminated lines, joined into a few large chunks (one write each)."""
     pending: list[str] = []
-    append = pending.append
     for line in lines:
-        append(line)
-        if len(pending) >= LINES_PER_WRITE:
+        pending.append(line)
+        if len(pending) >= CHUNK_ROWS:
             pending.append("")
-            yield "\n".join(pending)
+            yield "\n".join(pending).encode()
             pending.clear()
     if pending:
         pending.append("")
-        yield "\n".join(pending)
+        yield "\n".join(pending).encode()
 
 
-def columnar_chunks(rows: Iterable[tuple[Any, ...]], fields: list[str]) -> Iterator[str]:
-    """``{"count": n, "fields": [...], "<field>": [...], ...}``.
+def _columnar_head(count: int, fields: list[str]) -> bytes:
+    return f'{{"count":{count},"fields":{json.dumps(fields)}'.encode()
+
+
+def columnar_chunks(rows: Iterable[tuple[Any, ...]], fields: list[str]) -> Iterator[bytes]:
+    """``{"count": n, "fields": [...], "<field>": [...], ...}`` from rows of values.
 
     Every array needs all rows before the next one starts, so rows are transposed a batch at a
     time into one text piece per column and batch: memory is the size of the answer, not a
@@ -229,11 +93,29 @@ def columnar_chunks(rows: Iterable[tuple[Any, ...]], fields: list[str]) -> Itera
         count += len(batch)
         for column, values in zip(pieces, zip(*batch, strict=True), strict=True):
             column.append(",".join(map(str, values)))
-    yield f'{{"count":{count},"fields":{json.dumps(fields)}'
+    yield _columnar_head(count, fields)
     for name, column in zip(fields, pieces, strict=True):
-        yield f',"{name}":[' + ",".join(column) + "]"
+        yield f',"{name}":[{",".join(column)}]'.encode()
         column.clear()
-    yield "}"
+    yield b"}"
+
+
+def columnar_from_lines(chunks: Iterable[bytes], fields: list[str]) -> Iterator[bytes]:
+    """The same object from chunks of lines of ``SEPARATOR``-joined values: a chunk becomes
+    one flat list of values, and column ``i`` is every ``width``-th from ``i`` (all in C)."""
+    width = len(fields)
+    pieces: list[list[bytes]] = [[] for _ in fields]
+    count = 0
+    for chunk in chunks:
+        values = chunk[:-1].replace(b"\n", SEPARATOR.encode()).split(SEPARATOR.encode())
+        count += len(values) // width
+        for index, column in enumerate(pieces):
+            column.append(b",".join(values[index::width]))
+    yield _columnar_head(count, fields)
+    for name, column in zip(fields, pieces, strict=True):
+        yield f',"{name}":['.encode() + b",".join(column) + b"]"
+        column.clear()
+    yield b"}"
 
 
 def _flag(params: Any, name: str) -> bool | None:
@@ -311,44 +193,48 @@ def verifications_of(user: Any, image: Image) -> QuerySet[Verification] | None:
     return mine.filter(annotation=OuterRef("pk"))
 
 
-def _columns(fields: list[str], verified: Any) -> tuple[list[Any], Conversions]:
-    vendor = connection.vendor
-    expressions: list[Any] = []
-    conversions: Conversions = []
-    for index, name in enumerate(fields):
-        expression, convert = column_for(name, vendor=vendor, verified=verified)
-        expressions.append(expression)
-        if convert is not None:
-            conversions.append((index, convert))
-    return expressions, conversions
-
-
 def encoded_rows(
     queryset: QuerySet[Annotation], fields: list[str], verified: Any
 ) -> Iterator[tuple[Any, ...]]:
     """Rows of JSON text (and integers), one value per field, read in chunks."""
-    expressions, conversions = _columns(fields, verified)
+    expressions: list[Any] = []
+    conversions: Conversions = []
+    for index, name in enumerate(fields):
+        field = field_sql(name, vendor=connection.vendor, verified=verified)
+        expressions.append(field.expression(connection.vendor))
+        if field.convert is not None:
+            conversions.append((index, field.convert))
     rows = queryset.values_list(*expressions).iterator(chunk_size=CHUNK_ROWS)
     return _converted(rows, conversions)
 
 
-def json_lines(queryset: QuerySet[Annotation], fields: list[str], verified: Any) -> Iterator[str]:
-    """One JSON object per annotation, without the newline.
+def ndjson_body(
+    queryset: QuerySet[Annotation], fields: list[str], verified: Any
+) -> Iterator[bytes]:
+    """One JSON object per annotation and line.
 
-    Where every field is SQL, the database writes the whole line and Python only passes one
-    string per row on (a third less work on SQLite than a value per field); otherwise each
-    row of values goes through one ``%`` formatting.
+    Where every field is SQL, the database writes each whole line and Python only joins
+    chunks of them; otherwise each row of values goes through one ``%`` formatting.
     """
-    expressions, conversions = _columns(fields, verified)
-    if conversions:
-        template = "{" + ",".join(f'"{name}":%s' for name in fields) + "}"
-        return (template % row for row in encoded_rows(queryset, fields, verified))
-    parts: list[Any] = []
-    for index, (name, expression) in enumerate(zip(fields, expressions, strict=True)):
-        parts.append(Value(("{" if index == 0 else ",") + f'"{name}":'))
-        parts.append(Cast(expression, TextField()) if name in _INTEGERS else expression)
-    line = Joined(*parts, Value("}"))
-    return queryset.values_list(line, flat=True).iterator(chunk_size=CHUNK_ROWS)
+    vendor = connection.vendor
+    sql_fields = [field_sql(name, vendor=vendor, verified=verified) for name in fields]
+    line = object_sql(sql_fields, fields, vendor=vendor)
+    if line is not None:
+        return raw_rows.line_chunks(queryset.values_list(line))
+    template = "{" + ",".join(f'"{name}":%s' for name in fields) + "}"
+    return ndjson_chunks(template % row for row in encoded_rows(queryset, fields, verified))
+
+
+def columnar_body(
+    queryset: QuerySet[Annotation], fields: list[str], verified: Any
+) -> Iterator[bytes]:
+    """The columnar object; the database writes each row's values as one line where it can."""
+    vendor = connection.vendor
+    sql_fields = [field_sql(name, vendor=vendor, verified=verified) for name in fields]
+    row = values_sql(sql_fields, vendor=vendor, separator=SEPARATOR)
+    if row is None:
+        return columnar_chunks(encoded_rows(queryset, fields, verified), fields)
+    return columnar_from_lines(raw_rows.line_chunks(queryset.values_list(row)), fields)
 
 
 STREAM_PARAMETERS = [
@@ -403,12 +289,11 @@ class AnnotationStreamView(APIView):
         queryset, image = select_rows(params, request.user)
         verified = verifications_of(request.user, image) if "verified_by_user" in fields else None
         if shape == "columnar":
-            rows = encoded_rows(queryset, fields, verified)
             response = StreamingHttpResponse(
-                columnar_chunks(rows, fields), content_type="application/json"
+                columnar_body(queryset, fields, verified), content_type="application/json"
             )
         else:
-            lines = json_lines(queryset, fields, verified)
-            response = StreamingHttpResponse(ndjson_chunks(lines), content_type=NDJSON)
+            body = ndjson_body(queryset, fields, verified)
+            response = StreamingHttpResponse(body, content_type=NDJSON)
         response["Cache-Control"] = "no-store"
         return response
