@@ -405,3 +405,21 @@ def test_a_malformed_request_gets_a_4xx_with_detail_and_writes_nothing(
     assert isinstance(body, dict) and isinstance(body.get("detail"), str), body
     assert body["detail"], body
     assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/annotations/verifications/?time__lte=%3F%C2%BE%25%C2%96",
+        "/api/v1/annotations/annotations/?meta_data__isnull=%25s%25d",
+        "/api/v1/annotations/annotations/?deleted=100%25",
+    ],
+    ids=["datetime", "isnull", "boolean"],
+)
+def test_a_filter_value_with_a_percent_sign_is_a_400_not_a_500(cast: Cast, query: str) -> None:
+    """Found by schemathesis: the message quoting the value was %-formatted again."""
+    client = APIClient()
+    client.force_authenticate(cast.member)
+    response = client.get(query)
+    assert response.status_code == 400, response.content[:300]
+    assert "%" in json.dumps(response.json())

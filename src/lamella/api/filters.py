@@ -27,7 +27,9 @@ class ExactDateTimeFormField(forms.Field):
         try:
             return parse_exact_datetime(str(value))
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            # The problem goes in as a parameter: the message is %-formatted later, and a
+            # value such as "?%" in it made that formatting raise (a 500 found by schemathesis).
+            raise forms.ValidationError("%(problem)s", params={"problem": str(exc)}) from exc
 
 
 class ExactDateTimeFilter(df.Filter):
@@ -52,7 +54,9 @@ class ExactBooleanFormField(forms.NullBooleanField):
             return True
         if text in self.FALSE:
             return False
-        raise forms.ValidationError(f"{value!r} is not a boolean; use true, false, 1 or 0")
+        raise forms.ValidationError(
+            "%(value)r is not a boolean; use true, false, 1 or 0", params={"value": value}
+        )
 
     def validate(self, value: Any) -> None:
         return None
