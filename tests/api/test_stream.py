@@ -108,6 +108,17 @@ def test_in_bbox_keeps_only_the_annotations_meeting_the_viewport(cast, client_fo
     assert [row["id"] for row in lines(response)] == [near[0].pk]
 
 
+def test_in_bbox_on_an_image_without_annotations_is_an_empty_stream(cast, client_for):
+    """The viewport selector knows the answer without a query; the stream must not choke."""
+    client = client_for(cast.member)
+    response = client.get(URL, {"image": cast.image.pk, "in_bbox": "0,0,20,20"})
+    assert response.status_code == 200 and lines(response) == []
+    listed = client.get(
+        "/api/v1/annotations/annotations/", {"image": cast.image.pk, "in_bbox": "0,0,20,20"}
+    )
+    assert listed.status_code == 200 and listed.json()["count"] == 0
+
+
 def test_columnar_returns_one_object_of_parallel_arrays(cast, client_for, box_type):
     made = make_annotations(cast, box_type, count=3)
     query = {"image": cast.image.pk, "format": "columnar", "fields": "id,vector,deleted"}

@@ -128,7 +128,8 @@ def test_a_member_draws_a_box_and_a_polygon_that_are_saved_with_their_geometry(
     tiles: list[int] = []
     page.on("response", lambda r: tiles.append(r.status) if "dzi_files" in r.url else None)
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/images/{slide.pk}/view/")
+    # WebGL asked for: the viewer would pick Canvas 2D on this machine's software WebGL.
+    page.goto(f"{live_server.url}/accounts/login/?next=/images/{slide.pk}/view/%3Frenderer%3Dwebgl")
     page.fill("input[name=username]", cast.member.username)
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("button[type=submit]")

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 from lamella.accounts import api as accounts_api
 from lamella.accounts.api import TokenLoginView, TokenLogoutView
 from lamella.annotations import api as annotations_api
+from lamella.annotations.api.density import AnnotationDensityView
 from lamella.annotations.api.stream import AnnotationStreamView
 from lamella.images import api as images_api
 from lamella.jobs import api as jobs_api
@@ -37,6 +38,11 @@ urlpatterns = [
         r"^v1/annotations/annotations/stream/?$",
         AnnotationStreamView.as_view(),
         name="annotation-stream",
+    ),
+    re_path(
+        r"^v1/annotations/annotations/density/?$",
+        AnnotationDensityView.as_view(),
+        name="annotation-density",
     ),
     path("v1/", include(router.urls)),
 ]

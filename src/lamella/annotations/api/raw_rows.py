@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import QuerySet
 
@@ -32,7 +33,10 @@ def compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
 def line_chunks(queryset: QuerySet[Any]) -> Iterator[bytes]:
     """The single text column of ``queryset`` (a ``values_list`` of one expression), as
     chunks of newline-terminated lines."""
-    sql, params = compiled(queryset)
+    try:
+        sql, params = compiled(queryset)
+    except EmptyResultSet:  # known empty without asking (``.none()``: an image without boxes)
+        return
     connection = connections[queryset.db]
     # In a transaction, PostgreSQL's cursor is WITHOUT HOLD and computes rows as they are
     # fetched; in autocommit it would be WITH HOLD and write the whole answer to a temporary

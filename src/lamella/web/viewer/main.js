@@ -15,6 +15,8 @@ import { addControls } from './controls.js';
 import { Drawing } from './draw.js';
 import { Editing } from './edit.js';
 import { History } from './history.js';
+import { LevelOfDetail } from './levels.js';
+import { preferredRenderer } from './lod.js';
 import { AnnotationList } from './list.js';
 import { Palette } from './palette.js';
 import { AnnotationStore } from './store.js';
@@ -24,15 +26,23 @@ import { LiveFeed, snapshotOfChange } from './live.js';
 import { channelPanel, framePanel, neighbourLinks, thresholdPanel, tileQuery } from './panels.js';
 import { dziLayer, imageExtent, loadDzi, setTileQuery } from './tilesource.js';
 import { bindKeys } from './keys.js';
+import { setupScreening } from './screening_panel.js';
 import 'ol/ol.css';
 import './viewer.css';
 
-function webglAvailable() {
+/** The name of the WebGL renderer ("ANGLE (..., SwiftShader driver)"...), or null without WebGL. */
+function webglName() {
   try {
     const canvas = document.createElement('canvas');
-    return Boolean(canvas.getContext('webgl2') || canvas.getContext('webgl'));
+    const gl = canvas.getContext('webgl2') || canvas.getContext('webgl');
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    const lose = gl.getExtension('WEBGL_lose_context');
+    if (lose) lose.loseContext();
+    return name;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -69,7 +79,7 @@ async function createViewer(root, config) {
     notify(`No tiles for this image yet (${error.message}); annotations still work.`);
   }
   const requested = new URLSearchParams(window.location.search).get('renderer');
-  const renderer = requested || (webglAvailable() ? 'webgl' : 'canvas');
+  const renderer = requested || preferredRenderer(webglName());
   const layer = annotationLayer(store, config.annotation_types, renderer);
   const map = new Map({
     target: $('[data-role=map]'),
@@ -78,6 +88,10 @@ async function createViewer(root, config) {
     view: new View({ projection, extent, constrainOnlyCenter: true, minResolution: 0.125, maxResolution: Math.max(width, height) / 64 }),
   });
   map.getView().fit(extent, { padding: [10, 10, 10, 10] });
+  // ?annotations=off: the slide alone (benchmarks/viewer.py's baseline).
+  const annotationsOn = new URLSearchParams(window.location.search).get('annotations') !== 'off';
+  layer.setVisible(annotationsOn);
+  const lod = annotationsOn ? new LevelOfDetail({ map, store, layer, api, config, notify }) : null;
   addControls({
     map,
     config,
@@ -174,13 +188,15 @@ async function createViewer(root, config) {
       list.onFocus(snapshot);
     };
     store.onChange(tryFocus);
+    store.loadUuid(focus).catch((error) => notify(`Could not load the annotation: ${error.detail || error.message}`));
   }
-  bindKeys({ palette, drawing, editing, history, tools });
+  const screening = setupScreening({ map, config, api, container: $('[data-role=screening]'), notify, autoResume: !focus });
+  bindKeys({ palette, drawing, editing, history, tools, screening });
   tools.select();
   store.loadGlobals().catch((error) => notify(`Could not load labels: ${error.detail || error.message}`));
 
   // For tests and benchmarks: the live objects, and whether every change has been saved.
-  window.lamellaViewer = { map, store, history, drawing, editing, renderer, live, get pending() { return store.pending; } };
+  window.lamellaViewer = { map, store, history, drawing, editing, renderer, live, screening, lod, get pending() { return store.pending; } };
   root.dataset.ready = 'true';
 }
 

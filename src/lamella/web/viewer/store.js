@@ -1,15 +1,17 @@
 /**
- * The annotations of one image: loaded per viewport through the API's in_bbox filter,
- * deduplicated by unique identifier, and every change saved at once.
+ * The annotations of one image: the shapes of a box fetched through the columnar stream
+ * (the level-of-detail controller in levels.js says which box and when), deduplicated by
+ * unique identifier, the far ones forgotten again, and every change saved at once.
  *
  * A change is a snapshot {id?, unique_identifier, annotation_type, vector, deleted}. It is shown
  * first and saved second; saves of one annotation are chained so they reach the server in order.
  */
 
 import VectorSource from 'ol/source/Vector.js';
-import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
 
+import { query } from './api.js';
 import { featureFor, isGlobal } from './features.js';
+import { boxParam, meets, rowsOfColumns } from './lod.js';
 
 const FIELDS =
   'id,vector,annotation_type,unique_identifier,deleted,generated,score,user,last_edit_time,' +
@@ -18,6 +20,7 @@ const FIELDS =
 const EDITABLE = ['description', 'meta_data', 'concealed', 'blurred'];
 const PAGE = 1000;
 const MAX_PAGES = 20;
+const STREAM = '/api/v1/annotations/annotations/stream/';
 
 /** Image-pixel box "x1,y1,x2,y2" of a map extent, clipped to the image. */
 export function viewportBox(extent, width, height) {
@@ -39,7 +42,9 @@ export class AnnotationStore {
     this.onConflict = () => {};
     this.listeners = new Set();
     this.frame = 1;
-    this.source = new VectorSource({ strategy: bboxStrategy, loader: this.load.bind(this) });
+    this.source = new VectorSource();
+    // Set by the level-of-detail controller: fetch what the view needs again.
+    this.onReload = () => {};
   }
 
   onChange(listener) {
@@ -50,24 +55,41 @@ export class AnnotationStore {
     for (const listener of this.listeners) listener();
   }
 
-  /** The OpenLayers loader: fetch what lies in `extent` and add what is new. */
-  load(extent, resolution, projection, success, failure) {
-    const { id, width, height } = this.config.image;
-    const url = this.api.annotationsUrl({
-      image: id,
-      in_bbox: viewportBox(extent, width, height),
-      frame: this.frame,
-      deleted: 'false',
-      limit: PAGE,
-      fields: FIELDS,
-    });
-    this.api
-      .listAll(url, MAX_PAGES)
-      .then((results) => success(this.receive(results)))
-      .catch((error) => {
-        this.notify(`Could not load annotations: ${error.detail || error.message}`);
-        failure();
-      });
+  /** The live annotations whose bbox meets `box` (image px), as snapshots: not shown yet. */
+  async fetchBox(box) {
+    const { id } = this.config.image;
+    const params = { image: id, in_bbox: boxParam(box), frame: this.frame, deleted: 'false' };
+    const url = `${STREAM}${query({ ...params, format: 'columnar', fields: FIELDS })}`;
+    return rowsOfColumns(await this.api.request('GET', url));
+  }
+
+  /** Show one annotation wherever it lies (?focus= may point into a view drawn as density). */
+  async loadUuid(uuid) {
+    const { id } = this.config.image;
+    const url = this.api.annotationsUrl({ image: id, unique_identifier: uuid, deleted: 'false', fields: FIELDS });
+    this.receive(await this.api.listAll(url, 1));
+  }
+
+  /**
+   * Forget the shapes that do not meet `box` (all of them for null), except those being
+   * saved or edited: what the annotation layer draws, and redraws after every settle,
+   * stays bounded. Returns how many were forgotten.
+   */
+  prune(box) {
+    const gone = [];
+    for (const [uuid, { feature }] of this.byUuid) {
+      if (this.pendingByUuid.has(uuid) || feature.get('editing')) continue;
+      const geometry = feature.getGeometry();
+      if (box && geometry) {
+        const [x1, y1, x2, y2] = geometry.getExtent();
+        if (meets(box, [x1, -y2, x2, -y1])) continue;
+      }
+      this.byUuid.delete(uuid);
+      if (this.source.hasFeature(feature)) gone.push(feature);
+    }
+    if (gone.length) this.source.removeFeatures(gone);
+    if (gone.length) this.changed();
+    return gone.length;
   }
 
   /** Show another frame: forget what is loaded and load that frame's annotations. */
@@ -76,8 +98,8 @@ export class AnnotationStore {
     this.frame = frame;
     this.byUuid.clear();
     this.source.clear(true);
-    this.source.refresh();
     this.changed();
+    this.onReload();
   }
 
   /** Whole-image labels have no place, so no viewport finds them: fetch them once. */
