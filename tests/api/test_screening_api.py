@@ -120,3 +120,13 @@ def test_a_reader_of_a_public_set_screens_on_their_own_row_only(
     assert own.status_code == 201
     moved = reader.patch(f"{URL}{own.json()['id']}/", {"current_index": 1}, format="json")
     assert moved.status_code == 200
+
+
+@pytest.mark.parametrize("body", ["5", "true", "null", '"text"', "[1, 2]"])
+def test_a_body_that_is_not_an_object_is_a_400(cast: Cast, client_for: Clients, body: str) -> None:
+    """Found by schemathesis: a JSON number as the body of a PATCH was a 500."""
+    client = client_for(cast.member)
+    row = create(client, cast.image.pk).json()
+    response = client.patch(f"{URL}{row['id']}/", body, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert ScreeningMode.objects.get().screening_tiles == grid(3, 2)

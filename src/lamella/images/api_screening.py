@@ -8,6 +8,7 @@ filled in from the request. A ``PATCH`` with ``current_index`` marks that tile s
 EXACT; the viewer sends ``?fields=id,current_index`` so a move does not echo the whole grid.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
@@ -98,7 +99,11 @@ class ScreeningModeViewSet(ExactViewSet):
 
     def get_queryset(self) -> models.QuerySet[Any]:
         queryset = super().get_queryset()
-        if self.request.method in ("PATCH", "PUT") and "screening_tiles" not in self.request.data:
+        data = self.request.data
+        # Any JSON may come in (a number, a list): only an object can hold a grid.
+        if self.request.method in ("PATCH", "PUT") and not (
+            isinstance(data, Mapping) and "screening_tiles" in data
+        ):
             # A move: the service reads the grid under its lock; reading it here too would
             # double the cost of every key press on a large slide.
             queryset = queryset.defer("screening_tiles")
