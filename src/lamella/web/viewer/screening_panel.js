@@ -83,7 +83,12 @@ export function setupScreening({ map, config, api, container, notify, autoResume
 
   function focusTile() {
     const box = state && state.viewBox();
-    if (box) map.getView().fit([box[0], -box[3], box[2], -box[1]], { duration: 150 });
+    if (!box) return;
+    // Keys come faster than 150 ms animations: a fit started while another runs would share
+    // the view with it and settle wherever the constraints left the two.
+    const view = map.getView();
+    view.cancelAnimations();
+    view.fit([box[0], -box[3], box[2], -box[1]], { duration: 150 });
   }
 
   async function start() {
