@@ -9,6 +9,7 @@ from lamella.accounts.models import User
 from lamella.annotations import services
 from lamella.annotations.events import changes_after, latest_event_id
 from lamella.annotations.models import Annotation
+from lamella.api.fields import format_exact_datetime
 from tests import factories
 from tests.conftest import Cast
 
@@ -122,3 +123,20 @@ def test_a_quiet_stream_sends_heartbeats(cast: Cast, settings: Any) -> None:
     settings.LAMELLA_EVENTS_HEARTBEAT = 0.0
     body = read(logged_in(cast.member).get(events_url(cast)))
     assert ": heartbeat" in body
+
+
+def test_each_change_carries_its_own_time_so_a_late_reader_keeps_them_in_order(
+    cast: Cast,
+) -> None:
+    """A viewer reconnecting after a create and a delete gets both at once: the delete must
+    look newer than the create, or the viewer drops it (seen in CI)."""
+    start = latest_event_id()
+    annotation = make_box(cast)
+    services.soft_delete_annotation(user=cast.member, annotation=annotation)
+    created, deleted = changes_after(cast.image.pk, start)
+    assert created["action"] == "create" and deleted["action"] == "delete"
+    assert created["annotation"]["last_edit_time"] < deleted["annotation"]["last_edit_time"]
+    annotation.refresh_from_db()
+    assert deleted["annotation"]["last_edit_time"] == format_exact_datetime(
+        annotation.last_edit_time
+    )

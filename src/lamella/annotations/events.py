@@ -92,6 +92,10 @@ def changes_after(image_id: int, last_id: int, limit: int = BATCH) -> list[dict[
                     "description": row.description,
                     "meta_data": row.meta_data,
                     **state,
+                    # The time of this change, not the row's latest: a viewer that reconnects
+                    # gets a create and a later delete in one batch, and with the row's time on
+                    # both it took the delete for no newer than the create and dropped it.
+                    "last_edit_time": format_exact_datetime(row.time),
                 },
             }
         )
