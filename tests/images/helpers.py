@@ -4,7 +4,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import tifffile
 
 from lamella.images.models import Image, ImageSet
 from lamella.images.services import UploadSource, upload_images
@@ -37,3 +39,19 @@ def upload_and_ingest(
 def files_under(folder: Path) -> list[Path]:
     """Every file below ``folder`` (empty folders do not count as leftovers)."""
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def write_jpeg_pyramid(path: Path, pixels: np.ndarray, levels: int) -> Path:
+    """``pixels`` (RGB uint8) as a JPEG-tiled BigTIFF, each level a page half the last's size."""
+    with tifffile.TiffWriter(path, bigtiff=True) as writer:
+        for level in range(levels):
+            step = 2**level
+            writer.write(
+                pixels[::step, ::step],
+                tile=(256, 256),
+                compression="jpeg",
+                photometric="rgb",
+                subfiletype=1 if level else 0,
+                metadata=None,
+            )
+    return path

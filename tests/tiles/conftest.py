@@ -8,13 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-import tifffile
 from django.core.wsgi import get_wsgi_application
 
 from lamella.images.models import Image
 from lamella.tiles.cache import callers, granted
 from lamella.tiles.fastpath import TileFastPath
-from tests.images.helpers import data_dir, upload_and_ingest
+from tests.images.helpers import data_dir, upload_and_ingest, write_jpeg_pyramid
 from tests.tiles.wsgi_calls import Counting
 
 __all__ = ["data_dir"]
@@ -26,18 +25,7 @@ def write_pyramid(path: Path, width: int = 700, height: int = 500, shift: int = 
     y, x = np.mgrid[0:height, 0:width]
     base = np.stack([x + shift, y + shift, x + y + shift], axis=-1) % 256
     base = base.astype(np.uint8)
-    with tifffile.TiffWriter(path, bigtiff=True) as writer:
-        for level in range(2):
-            step = 2**level
-            writer.write(
-                base[::step, ::step],
-                tile=(256, 256),
-                compression="jpeg",
-                photometric="rgb",
-                subfiletype=1 if level else 0,
-                metadata=None,
-            )
-    return path
+    return write_jpeg_pyramid(path, base, levels=2)
 
 
 @pytest.fixture

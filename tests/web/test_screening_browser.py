@@ -6,27 +6,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from lamella.images.models import Image, ScreeningMode
 from tests.conftest import Cast
 from tests.web.test_viewer_browser import (
-    BUNDLE,
-    CHROMIUM,
     browser,
     data_dir,
     log_in,
+    pytestmark,
     slide,
     watch_errors,
 )
 
-__all__ = ["browser", "data_dir", "slide"]  # fixtures, used by name
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
-    pytest.mark.skipif(not BUNDLE.exists(), reason="viewer bundle not built: run `npm run build`"),
-]
+# Fixtures used by name, and the viewer tests' marks (Chromium and the bundle present).
+__all__ = ["browser", "data_dir", "pytestmark", "slide"]
 
 TILE = 500  # the generated slide is 2000 x 1500 px: a grid of 4 x 3 tiles
 

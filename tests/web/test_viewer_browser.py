@@ -18,7 +18,7 @@ from lamella.images.models import Image
 from tests import factories
 from tests.browser import CHROMIUM, launched_chromium
 from tests.conftest import Cast
-from tests.images.helpers import data_dir, upload_and_ingest
+from tests.images.helpers import data_dir, upload_and_ingest, write_jpeg_pyramid
 
 __all__ = ["data_dir"]  # a fixture, used by name
 
@@ -36,18 +36,7 @@ def write_slide(path: Path, width: int = 2000, height: int = 1500) -> Path:
     y, x = np.mgrid[0:height, 0:width]
     pixels = np.stack([x * 255 // width, y * 255 // height, (x // 100 + y // 100) % 2 * 200], -1)
     pixels = pixels.astype(np.uint8)
-    with tifffile.TiffWriter(path, bigtiff=True) as writer:
-        for level in range(3):
-            step = 2**level
-            writer.write(
-                pixels[::step, ::step],
-                tile=(256, 256),
-                compression="jpeg",
-                photometric="rgb",
-                subfiletype=1 if level else 0,
-                metadata=None,
-            )
-    return path
+    return write_jpeg_pyramid(path, pixels, levels=3)
 
 
 @pytest.fixture

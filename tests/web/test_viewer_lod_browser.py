@@ -4,30 +4,22 @@ shows their density zoomed out and their shapes zoomed in, and ``?focus=`` still
 import random
 from typing import Any
 
-import pytest
-
 from lamella.annotations.models import Annotation
 from lamella.annotations.services import bulk_create_annotations
 from lamella.images.models import Image
 from tests import factories
 from tests.conftest import Cast
 from tests.web.test_viewer_browser import (
-    BUNDLE,
-    CHROMIUM,
     browser,
     data_dir,
     log_in,
+    pytestmark,
     slide,
     watch_errors,
 )
 
-__all__ = ["browser", "data_dir", "slide"]  # fixtures, used by name
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
-    pytest.mark.skipif(not BUNDLE.exists(), reason="viewer bundle not built: run `npm run build`"),
-]
+# Fixtures used by name, and the viewer tests' marks (Chromium and the bundle present).
+__all__ = ["browser", "data_dir", "pytestmark", "slide"]
 
 CROWD = 6_000  # more than SHAPES_LIMIT (lod.js) in the whole-slide view
 SETTLED = """() => {

@@ -99,16 +99,20 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
 
 
+def copy_sql(table: str, columns: Sequence[str]) -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    return f"COPY {table} ({names}) FROM STDIN"
+
+
 def copy_rows(
     cursor: Any, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
     """PostgreSQL ``COPY`` of rows; an iterator is consumed as the data streams out."""
-    names = ", ".join(f'"{name}"' for name in columns)
     # Django's cursor has no copy(); its error wrapper still turns psycopg's errors into
     # django.db's, so callers catch IntegrityError on every backend.
     with (
         connection.wrap_database_errors,
-        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        cursor.cursor.copy(copy_sql(table, columns)) as copy,
     ):
         write = copy.write_row
         for row in rows:

@@ -104,7 +104,8 @@ class RowStream:
         self._cursor = connection.cursor()
         self._reserved = bulk_sql.reserve_ids(self._cursor, self.capacity)
         self.maker.expect(self.capacity)
-        names = ", ".join(f'"{name}"' for name in ANNOTATION_COLUMNS)
         with connection.wrap_database_errors:
-            self._copy_context = self._cursor.cursor.copy(f"COPY {TABLE} ({names}) FROM STDIN")
+            self._copy_context = self._cursor.cursor.copy(
+                bulk_sql.copy_sql(TABLE, ANNOTATION_COLUMNS)
+            )
             self._write = self._copy_context.__enter__().write_row
