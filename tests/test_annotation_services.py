@@ -1,12 +1,20 @@
 """Vector validation, and the annotation services: bbox, frame, history, upsert, verification."""
 
+import random
+import time
 import uuid
 from typing import Any
 
 import pytest
 from pytest_django.fixtures import Settings
 
-from lamella.annotations.geometry import Extent, VectorError, extent_of, validate_vector
+from lamella.annotations.geometry import (
+    Extent,
+    VectorError,
+    extent_of,
+    quick_extent,
+    validate_vector,
+)
 from lamella.annotations.models import Annotation, AnnotationHistory, AnnotationType
 from lamella.annotations.services import (
     AnnotationInputError,
@@ -72,6 +80,40 @@ def test_invalid_vectors_are_refused_with_a_message_naming_the_problem(
 ) -> None:
     with pytest.raises(VectorError, match=message):
         validate_vector(vector, vector_type)
+
+
+def test_the_quick_extent_agrees_with_validation_or_leaves_it_to_validation() -> None:
+    rng = random.Random(7)
+    odd = [True, "5", float("nan"), float("inf"), -1e300, 10**400, 2.5, -70, 1e9]
+    quick = valid = 0
+    for vector_type, vector, _ in [*VALID, *INVALID]:
+        for width, height in ((1000, 1000), (60, 60)):
+            found = quick_extent(vector, vector_type, width, height)
+            if found is not None:
+                assert found == validate_vector(vector, vector_type, width=width, height=height)
+    for _ in range(3000):
+        nodes = rng.randint(1, 7)
+        vector: dict[str, Any] = {}
+        for i in range(1, nodes + 1):
+            vector[f"x{i}"] = rng.choice([rng.uniform(-100, 1100), rng.randint(0, 1000)])
+            vector[f"y{i}"] = rng.choice([rng.uniform(-100, 1100), rng.randint(0, 1000)])
+        if rng.random() < 0.3:
+            vector[rng.choice(list(vector))] = rng.choice(odd)
+        if rng.random() < 0.1:
+            vector["frame"] = rng.choice([1, 2])
+        vector_type, node_count = rng.choice([1, 2, 3, 4, 5, 6]), rng.choice([0, 0, 4])
+        found = quick_extent(vector, vector_type, 1000, 1000, node_count)
+        try:
+            expected = validate_vector(
+                vector, vector_type, width=1000, height=1000, node_count=node_count
+            )
+        except VectorError:
+            assert found is None, vector
+            continue
+        valid += 1
+        quick += found is not None
+        assert found in (None, expected), vector
+    assert quick > valid // 2  # the fast path does take the common case
 
 
 def test_coordinates_must_lie_inside_the_image_give_or_take_a_little() -> None:
@@ -250,6 +292,45 @@ def test_bulk_create_returns_what_it_stored(cast: Cast, box_type: AnnotationType
     assert stored[2].frame == 4 and stored[2].deleted
     assert stored[0].user == cast.member
     assert AnnotationHistory.objects.filter(action="create").count() == 3
+
+
+def test_bulk_create_draws_ascending_version_7_identifiers(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    items = [{"annotation_type": box_type, "vector": BOX} for _ in range(3)]
+    bulk_create_annotations(user=cast.member, items=items * 400, image=cast.image)
+    keys = list(Annotation.objects.order_by("id").values_list("unique_identifier", flat=True))
+    assert len(set(keys)) == 1200 and keys == sorted(keys)
+    assert {(key.version, key.variant) for key in keys} == {(7, uuid.RFC_4122)}
+    # The clock part is this millisecond's, give or take a minute.
+    assert abs((keys[0].int >> 80) - time.time() * 1000) < 60_000
+
+
+@pytest.mark.parametrize(
+    "shared",
+    [
+        {"deleted": True, "score": 0.25, "generated": True},
+        {"description": "it's; DROP TABLE x", "meta_data": {"a": "b'"}},
+    ],
+    ids=["literal-tail", "bound-tail"],
+)
+def test_a_large_batch_stores_the_values_it_shares(
+    cast: Cast, box_type: AnnotationType, shared: dict[str, Any]
+) -> None:
+    # SQLite writes values every row shares as literals when they are plain (tail of bulk_sql)
+    items = [{"annotation_type": box_type, "vector": BOX, **shared} for _ in range(2500)]
+    items[-1] = {**items[-1], "score": 0.75}  # and the last row differs: bound again
+    bulk_create_annotations(user=cast.member, items=items[:-1], image=cast.image)
+    bulk_create_annotations(user=cast.member, items=items, image=cast.image)
+    stored = list(Annotation.objects.order_by("id"))
+    assert len(stored) == 4999
+    expected = {"deleted": False, "description": "", "meta_data": None, "generated": False}
+    expected |= {"score": None, "user_id": cast.member.pk, "last_editor_id": cast.member.pk}
+    expected |= shared
+    for annotation in stored[:-1]:
+        assert {key: getattr(annotation, key) for key in expected} == expected
+    assert stored[-1].score == 0.75 and isinstance(stored[0].deleted, bool)
+    assert len({a.time for a in stored[:2499]}) == 1
 
 
 def test_bulk_create_is_all_or_nothing(cast: Cast, box_type: AnnotationType) -> None:

@@ -3,6 +3,8 @@
 Called by :mod:`lamella.annotations.bulk` inside the caller's transaction.
 """
 
+import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -67,10 +69,45 @@ def insert_history(cursor: Any, ids: Sequence[int], *, user_id: Any, now: dateti
 
 
 def insert_rows_sqlite(
-    cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], *, tail: int = 0
 ) -> None:
+    """``executemany`` of rows. When every row ends in the same values from position ``tail``
+    on (flags, times, users of one batch) and they are plain numbers or timestamps, those go
+    into the statement as literals: binding 10 values instead of 21 saved ~2 us a row."""
+    literals = _shared_literals(rows, tail) if tail and len(rows) >= LARGE_BATCH_ROWS else None
     with _sqlite_cache(cursor, len(rows)):
-        cursor.executemany(_insert_sql(table, columns), rows)
+        if literals is None:
+            cursor.executemany(_insert_sql(table, columns), rows)
+            return
+        names = ", ".join(f'"{name}"' for name in columns)
+        values = ", ".join(["%s"] * tail + literals)
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({values})", [row[:tail] for row in rows]
+        )
+
+
+_TIMESTAMP = re.compile(r"[0-9][0-9 :.+-]*")
+
+
+def _literal(value: Any) -> str | None:
+    """``value`` as an SQL literal, for the few kinds that cannot smuggle SQL; else None."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str) and (value == "" or _TIMESTAMP.fullmatch(value)):
+        return f"'{value}'"
+    return None
+
+
+def _shared_literals(rows: list[tuple[Any, ...]], tail: int) -> list[str] | None:
+    shared = rows[0][tail:]
+    if any(row[tail:] != shared for row in rows):
+        return None
+    literals = [_literal(value) for value in shared]
+    return None if None in literals else [text for text in literals if text is not None]
 
 
 @contextmanager

@@ -208,3 +208,55 @@ def validate_vector(
     extent = _extent(frame, nodes)
     _check_inside(extent, width, height)
     return extent
+
+
+_X_KEYS = [f"x{i}" for i in range(1, 1001)]
+_Y_KEYS = [f"y{i}" for i in range(1, 1001)]
+_SIMPLE_TYPES = frozenset({BOUNDING_BOX, POINT, LINE, MULTI_LINE, POLYGON, FIXED_SIZE_BOUNDING_BOX})
+
+
+def quick_extent(
+    vector: Any, vector_type: int, width: float, height: float, node_count: int = 0
+) -> Extent | None:
+    """The extent of a plain, valid vector on frame 1 in a ``width`` x ``height`` image, or
+    None: then :func:`validate_vector` decides (and names the problem).
+
+    The bulk path's common case in a quarter of the time: only ``x1..xn, y1..yn`` keys with
+    int or float values inside the image. Whatever it accepts, validate_vector accepts with the
+    same extent (tests/test_annotation_services.py checks both on generated vectors).
+    """
+    if type(vector) is not dict or vector_type not in _SIMPLE_TYPES:
+        return None
+    pairs = len(vector) >> 1
+    if len(vector) & 1 or pairs > 1000:
+        return None
+    try:
+        xs = [vector[key] for key in _X_KEYS[:pairs]]
+        ys = [vector[key] for key in _Y_KEYS[:pairs]]
+    except KeyError:  # a frame or another key: the careful path
+        return None
+    kinds = set(map(type, xs)) | set(map(type, ys))
+    if not kinds <= _FLOAT_SET:
+        return None
+    x_min, x_max, y_min, y_max = min(xs), max(xs), min(ys), max(ys)
+    x_slack = max(MIN_TOLERANCE, RELATIVE_TOLERANCE * width)
+    y_slack = max(MIN_TOLERANCE, RELATIVE_TOLERANCE * height)
+    if x_min < -x_slack or x_max > width + x_slack or y_min < -y_slack or y_max > height + y_slack:
+        return None  # also huge ints and +-inf (compared exactly, no overflow)
+    if float in kinds and math.isnan(sum(xs) + sum(ys)):  # a NaN that min/max stepped over
+        return None
+    if vector_type == POLYGON:
+        if pairs < 3 or (node_count and pairs != node_count):
+            return None
+    elif vector_type == MULTI_LINE:
+        if pairs < 2:
+            return None
+    elif pairs != 2 or (
+        vector_type in (BOUNDING_BOX, FIXED_SIZE_BOUNDING_BOX)
+        and (xs[1] <= xs[0] or ys[1] <= ys[0])
+    ):
+        return None
+    return Extent(1, float(x_min), float(y_min), float(x_max), float(y_max))
+
+
+_FLOAT_SET = frozenset(_FLOAT_TYPES)

@@ -5,12 +5,22 @@ layer (``lamella.annotations.services``); never write them by hand.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F
 
 from lamella.annotations.spatial import CellKey
+
+
+class StoredJSONField(models.JSONField):
+    """JSON that only Lamella's own encoders write, stored without SQLite's ``JSON_VALID``
+    check: the check parsed every vector again, twice per bulk-inserted row (annotation and
+    history), ~2 us of a 20 us row. Values are still encoded and decoded as JSON."""
+
+    def db_check(self, connection: Any) -> str | None:
+        return None
 
 
 class Product(models.Model):
@@ -74,21 +84,26 @@ class AnnotationType(models.Model):
 
 
 class Annotation(models.Model):
-    # Every index costs each of a million-row import a B-tree insert, so they are few: (image,
-    # unique_identifier), (image, id) for listing and streaming, (image, last_edit_time) for
-    # sync, (image, cell) for viewports, and the type and creator (one key for a whole batch:
-    # appended, cheap) for deletes of either. The user and type foreign keys have no database
-    # constraint: each would be a trigger per inserted row on PostgreSQL (a quarter of a bulk
-    # insert, measured), and Django applies their on_delete itself. The image keeps its own.
+    # Every index costs each of a million-row import a B-tree insert (2-3 us on SQLite, more on
+    # PostgreSQL), so there are four: (image, unique_identifier), (image, id) for listing and
+    # streaming, (image, last_edit_time) for sync, (image, cell) for viewports. No foreign key
+    # has a database constraint (the image's was a deferred trigger per inserted row on
+    # PostgreSQL, ~5 us each; Django applies on_delete itself, and writes go through services
+    # that check the image and type), and the type and creator have no index: deleting a type
+    # or a user, rare, scans the table once (docs/performance.md "Viewport queries").
     image = models.ForeignKey(
-        "images.Image", on_delete=models.CASCADE, related_name="annotations", db_index=False
+        "images.Image",
+        on_delete=models.CASCADE,
+        related_name="annotations",
+        db_index=False,
+        db_constraint=False,
     )
-    vector = models.JSONField(null=True, blank=True)
+    vector = StoredJSONField(null=True, blank=True)
     _concealed = models.BooleanField(default=False, db_column="_concealed")
     _blurred = models.BooleanField(default=False, db_column="_blurred")
     time = models.DateTimeField()
     annotation_type = models.ForeignKey(
-        AnnotationType, on_delete=models.PROTECT, db_constraint=False
+        AnnotationType, on_delete=models.PROTECT, db_constraint=False, db_index=False
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -97,6 +112,7 @@ class Annotation(models.Model):
         blank=True,
         related_name="creator",
         db_constraint=False,
+        db_index=False,
     )
     last_edit_time = models.DateTimeField()
     last_editor = models.ForeignKey(
@@ -114,7 +130,7 @@ class Annotation(models.Model):
     deleted = models.BooleanField(default=False)
     description = models.CharField(max_length=1000, blank=True, default="")
     unique_identifier = models.UUIDField(default=uuid.uuid4)
-    meta_data = models.JSONField(null=True, blank=True)
+    meta_data = StoredJSONField(null=True, blank=True)
     generated = models.BooleanField(default=False)
     score = models.FloatField(null=True, blank=True)
     # Derived from ``vector`` by the service layer; null when the annotation has no geometry.
@@ -228,13 +244,14 @@ class AnnotationHistory(models.Model):
         null=True,
         blank=True,
         db_constraint=False,
+        db_index=False,
     )
     time = models.DateTimeField()
     annotation_type_id_snapshot = models.BigIntegerField()
-    vector = models.JSONField(null=True, blank=True)
+    vector = StoredJSONField(null=True, blank=True)
     deleted = models.BooleanField(default=False)
     description = models.CharField(max_length=1000, blank=True, default="")
-    meta_data = models.JSONField(null=True, blank=True)
+    meta_data = StoredJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -195,8 +195,9 @@ class ImageFilter(ExactFilterSet):
     ) -> models.QuerySet[Image]:
         from lamella.annotations.models import Annotation
 
-        having = Annotation.objects.filter(annotation_type_id=value).values("image_id")
-        return queryset.filter(id__in=having)
+        # Per image, through the (image, id) index: annotations have no index on the type.
+        having = Annotation.objects.filter(image_id=models.OuterRef("pk"), annotation_type_id=value)
+        return queryset.filter(models.Exists(having))
 
     def _count(self, queryset: models.QuerySet[Image]) -> Any:
         return queryset.annotate(
