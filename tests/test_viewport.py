@@ -19,6 +19,7 @@ from lamella.annotations.selectors import (
     annotations_in_viewport,
     annotations_of_image,
     viewport_rows,
+    viewport_statement_pg,
 )
 from lamella.annotations.services import (
     AnnotationInputError,
@@ -348,11 +349,15 @@ def test_the_spatial_index_drives_the_viewport_query_alone_and_as_a_subquery(
     # The REST API's form: the viewport as an id__in subquery of a wider queryset.
     wrapped = Annotation.objects.filter(id__in=viewport.values("id"))
     assert set(wrapped) == set(viewport)
-    with CaptureQueriesContext(connection) as fast:
-        viewport_rows(image=image, frame=1, **box)
     statements = [queryset.query.sql_with_params() for queryset in (viewport, wrapped)]
-    # The fast path's SQL as sent (parameters inlined by the driver's formatting).
-    statements.append((fast.captured_queries[-1]["sql"], ()))
+    if connection.vendor == "postgresql":  # a prepared statement, not through Django
+        edges = (box["x_min"], box["y_min"], box["x_max"], box["y_max"])
+        statements.append(viewport_statement_pg(image.pk, 1, edges, False))
+    else:
+        with CaptureQueriesContext(connection) as fast:
+            viewport_rows(image=image, frame=1, **box)
+        # The fast path's SQL as sent (parameters inlined by the driver's formatting).
+        statements.append((fast.captured_queries[-1]["sql"], ()))
     for sql, params in statements:
         found = plan(sql, params)
         assert "annotation_image_cell" in found, found
