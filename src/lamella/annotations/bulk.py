@@ -58,7 +58,7 @@ class Batch:
 
 
 def _vector_json(vector: Any) -> str:
-    """JSON text of a vector as the database stores it; orjson when it can encode the value."""
+    """JSON text of a vector (or meta data) as the database stores it; orjson when it can."""
     if orjson is not None:
         try:
             return orjson.dumps(vector).decode()
@@ -197,7 +197,7 @@ class RowMaker:
             identifier,
             bool(item.get("deleted", False)),
             item.get("description", ""),
-            None if meta is None else json.dumps(meta),
+            None if meta is None else _vector_json(meta),
             bool(item.get("concealed", False)),
             bool(item.get("blurred", False)),
             bool(item.get("generated", False)),

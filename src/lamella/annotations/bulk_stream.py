@@ -58,11 +58,12 @@ class RowStream:
     def open(self) -> bool:
         return self._copy_context is not None
 
-    def write(self, index: int, item: Mapping[str, Any]) -> None:
+    def write(self, index: int, item: Mapping[str, Any], *, known: bool = False) -> None:
         """Validate the item and send its row; raises as ``bulk`` does (``item <index>: ...``).
 
-        Segments ended on the way (full, or paused for a lookup) wait in :meth:`drain`."""
-        if not self.knows(item):
+        ``known``: the caller has just asked :meth:`knows`. Segments ended on the way (full,
+        or paused for a lookup) wait in :meth:`drain`."""
+        if not known and not self.knows(item):
             self.pause()  # the lookup needs the connection
             images, types = lookups([item], None)
             self.maker.images.update(images)

@@ -222,18 +222,20 @@ class _Importer:
         )
         self.pending_records.append((index, record))
         if self.stream is not None:
-            if not self.stream.knows(self.pending[-1]):
+            known = self.stream.knows(self.pending[-1])
+            if not known:
                 # Its lookup needs the connection: end the COPY and do the bookkeeping (which
                 # queries too) before the next segment opens.
                 self.stream.pause()
                 self._segments_done()
             try:
-                self.stream.write(len(self.pending) - 1, self.pending[-1])
+                self.stream.write(len(self.pending) - 1, self.pending[-1], known=known)
             except (VectorError, AnnotationInputError) as error:
                 raise self._failure(str(error)) from None
             except IntegrityError as error:
                 raise self._refused(error) from None
-            self._segments_done()
+            if self.stream.finished:
+                self._segments_done()
 
     def _segments_done(self) -> None:
         """Bookkeeping for the streamed segments that reached the database: the first of the
@@ -260,7 +262,8 @@ class _Importer:
                 self.stream.pause()
             except IntegrityError as error:
                 raise self._refused(error) from None
-            self._segments_done()
+            if self.stream.finished:
+                self._segments_done()
             return
         if not self.pending:
             return
