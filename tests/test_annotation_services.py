@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
 from pytest_django.fixtures import Settings
 
 from lamella.annotations.geometry import (
@@ -331,6 +332,32 @@ def test_a_large_batch_stores_the_values_it_shares(
         assert {key: getattr(annotation, key) for key in expected} == expected
     assert stored[-1].score == 0.75 and isinstance(stored[0].deleted, bool)
     assert len({a.time for a in stored[:2499]}) == 1
+
+
+def test_a_large_batch_pairs_each_item_with_its_id_and_lays_rows_out_by_place(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    rng = random.Random(3)
+    items = []
+    for n in range(1500):
+        x, y = rng.randrange(0, 9000), rng.randrange(0, 9000)
+        vector = {"x1": x, "y1": y, "x2": x + 20, "y2": y + 20}
+        items.append({"annotation_type": box_type, "vector": vector, "description": str(n)})
+    created = bulk_create_annotations(user=cast.member, items=items, image=cast.image)
+    stored = {a.pk: a for a in Annotation.objects.all()}
+    assert [stored[a.pk].description for a in created] == [str(n) for n in range(1500)]
+    assert all(
+        stored[a.pk].vector == item["vector"] for a, item in zip(created, items, strict=True)
+    )
+    history = AnnotationHistory.objects.filter(action="create")
+    assert set(history.values_list("annotation_id", flat=True)) == set(stored)
+    ids = [a.pk for a in created]
+    assert sorted(ids) == list(range(min(ids), min(ids) + 1500))
+    if connection.vendor == "sqlite":  # rows by id = rows in 512 px tiles, row by row
+        places = [(int(a.y_min) // 512, int(a.x_min) // 512) for _, a in sorted(stored.items())]
+        assert places == sorted(places)
+    else:  # PostgreSQL places rows itself and keeps the ids in the items' order
+        assert ids == sorted(ids)
 
 
 def test_bulk_create_is_all_or_nothing(cast: Cast, box_type: AnnotationType) -> None:

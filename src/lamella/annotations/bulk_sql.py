@@ -61,8 +61,9 @@ def insert_history(cursor: Any, ids: Sequence[int], *, user_id: Any, now: dateti
     when = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
     params = [AnnotationHistory.Action.CREATE.value, user_id, when]
     bound: list[Any]
-    if ids[-1] - ids[0] + 1 == len(ids):  # one run of ids: nobody else's can be inside
-        where, bound = "id BETWEEN %s AND %s", [ids[0], ids[-1]]
+    low, high = min(ids), max(ids)  # ascending, or in tile order on SQLite
+    if high - low + 1 == len(ids):  # one run of ids: nobody else's can be inside
+        where, bound = "id BETWEEN %s AND %s", [low, high]
     else:
         where, bound = "id = ANY(%s)", [list(ids)]
     cursor.execute(f"{HISTORY_FROM_ANNOTATIONS} WHERE {where} ORDER BY id", [*params, *bound])
