@@ -96,18 +96,10 @@ def time_viewports(
     return wall, cpu, found
 
 
-def run_backend(label: str, count: int, queries: int, seed: int) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+def bench_image() -> tuple[Any, Any, dict[str, int]]:
+    """A user, one 100,000 x 80,000 image in a team's set, and box/polygon/point type ids."""
     from tests import factories
 
-    from lamella.annotations.services import bulk_create_annotations
-
-    call_command("migrate", verbosity=0)
-    rng = random.Random(seed)
     user = factories.make_user(f"bench-{uuid.uuid4().hex[:8]}")
     team = factories.make_team(admin=user)
     image_set = factories.make_image_set(team=team, creator=user)
@@ -117,6 +109,21 @@ def run_backend(label: str, count: int, queries: int, seed: int) -> None:
         name: factories.make_annotation_type(product=product, vector_type=vt).pk
         for name, vt in (("box", 1), ("polygon", 5), ("point", 2))
     }
+    return user, image, type_ids
+
+
+def run_backend(label: str, count: int, queries: int, seed: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from lamella.annotations.services import bulk_create_annotations
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(seed)
+    user, image, type_ids = bench_image()
     print(f"{label}: {connection.vendor}, {count:,} annotations on one image")
     elapsed = cpu = 0.0
     for offset in range(0, count, CHUNK):
@@ -188,11 +195,15 @@ def main() -> int:
         run_backend(args.child, args.count, args.queries, args.seed)
         return 0
     argv = [sys.executable, __file__, "--count", str(args.count), "--queries", str(args.queries)]
-    argv += ["--seed", str(args.seed)]
+    return run_children([*argv, "--seed", str(args.seed)], args.postgres)
+
+
+def run_children(argv: list[str], postgres: str | None) -> int:
+    """``argv --child SQLite`` in a temporary data dir, then on PostgreSQL when a URL is given."""
     with tempfile.TemporaryDirectory() as data_dir:
         status = subprocess.call([*argv, "--child", "SQLite"], env=child_env(data_dir, None))
-    if args.postgres and args.postgres.startswith("postgres"):
-        status = run_postgres(args.postgres, argv) or status
+    if postgres and postgres.startswith("postgres"):
+        status = run_postgres(postgres, argv) or status
     return status
 
 

@@ -1,0 +1,126 @@
+"""Where a bulk insert's time goes, step by step, next to Django's ``bulk_create``.
+
+Usage (from the repo root):
+
+    .venv/bin/python benchmarks/bulk_steps.py                       # SQLite only
+    .venv/bin/python benchmarks/bulk_steps.py --postgres postgres://postgres@127.0.0.1:5432/postgres
+
+Loads ``--count`` annotations (the mix of ``benchmarks/viewport.py``: boxes, 6-node polygons,
+points on one 100,000 x 80,000 image) in batches of 100,000, timing the three steps of
+``lamella.annotations.bulk`` separately: preparing the rows in Python (validation, extent, JSON,
+identifiers), writing them (``executemany`` on SQLite, ``COPY`` on PostgreSQL) and copying their
+history rows inside the database. Then the peer: Django's ``bulk_create`` of one more batch of
+ready-made ``Annotation`` objects (no validation, no history), on the same table. Prints
+microseconds per row for each step, the total rate and the ratio to the peer. The issue's goal
+for the total is 50,000 rows/s (20 µs a row); this shows which step stands in the way.
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+from typing import Any
+
+from viewport import bench_image, make_items, run_children
+
+BATCH = 100_000
+
+
+def timed_batch(user: Any, image: Any, items: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """Seconds spent preparing, writing and copying history for one batch, in one transaction."""
+    from django.db import connection, transaction
+
+    from lamella.annotations import bulk, bulk_sql
+
+    with transaction.atomic():
+        start = time.perf_counter()
+        batch = bulk.prepare_rows(user=user, items=items, image=image)
+        prepared = time.perf_counter()
+        with connection.cursor() as cursor:
+            # As bulk.create_rows does it (rows in tile order), in three timed parts.
+            batch.ids = bulk_sql.reserve_ids(cursor, len(batch.rows))
+            if connection.vendor == "sqlite":
+                rows = bulk._spatial_ids(batch, user.pk)
+            else:
+                pairs = zip(batch.ids, batch.rows, strict=True)
+                rows = sorted([(pk, *row, user.pk, user.pk) for pk, row in pairs], key=bulk._place)
+            table, columns = "annotations_annotation", bulk.ANNOTATION_COLUMNS
+            if connection.vendor == "sqlite":
+                bulk_sql.insert_rows_sqlite(cursor, table, columns, rows, tail=bulk.SHARED_TAIL)
+            else:
+                bulk_sql.copy_rows(cursor, table, columns, rows)
+            written = time.perf_counter()
+            bulk_sql.insert_history(cursor, batch.ids, user_id=user.pk, now=batch.now)
+    done = time.perf_counter()  # the commit counts with the history
+    return prepared - start, written - prepared, done - written
+
+
+def peer_seconds(user: Any, image: Any, items: list[dict[str, Any]]) -> float:
+    """Django's bulk_create of ready-made objects (bbox filled in, nothing checked)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from lamella.annotations.geometry import extent_of
+    from lamella.annotations.models import Annotation
+
+    now = timezone.now()
+    objects = []
+    for item in items:
+        frame, x_min, y_min, x_max, y_max = extent_of(item["vector"])
+        objects.append(
+            Annotation(
+                image=image, annotation_type_id=item["annotation_type_id"],
+                vector=item["vector"], time=now, last_edit_time=now, user=user,
+                last_editor=user, frame=frame, x_min=x_min, y_min=y_min, x_max=x_max,
+                y_max=y_max,
+            )
+        )  # fmt: skip
+    start = time.perf_counter()
+    with transaction.atomic():
+        Annotation.objects.bulk_create(objects, batch_size=1000)
+    return time.perf_counter() - start
+
+
+def run_backend(label: str, count: int, seed: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(seed)
+    user, image, type_ids = bench_image()
+    steps = [0.0, 0.0, 0.0]
+    for offset in range(0, count, BATCH):
+        items = make_items(min(BATCH, count - offset), type_ids, rng)
+        steps = [a + b for a, b in zip(steps, timed_batch(user, image, items), strict=True)]
+    peer_items = make_items(BATCH, type_ids, rng)
+    peer = BATCH / peer_seconds(user, image, peer_items)
+    total = sum(steps)
+    print(f"{label}: {connection.vendor}, {count:,} annotations on one image")
+    for name, seconds in zip(("prepare (Python)", "write rows", "history"), steps, strict=True):
+        print(f"  {name:17} {seconds / count * 1e6:6.1f} us/row  ({seconds:.1f} s)")
+    print(f"  total: {count / total:,.0f} rows/s ({total / count * 1e6:.1f} us/row)")
+    print(f"  Django bulk_create of {BATCH:,} ready-made rows after them: {peer:,.0f} rows/s;")
+    print(f"  ratio (these steps / bulk_create): {count / total / peer:.2f}x")
+    print(f"  load average at the end: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", default=os.environ.get("LAMELLA_DATABASE_URL"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_backend(args.child, args.count, args.seed)
+        return 0
+    argv = [sys.executable, __file__, "--count", str(args.count), "--seed", str(args.seed)]
+    return run_children(argv, args.postgres)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
