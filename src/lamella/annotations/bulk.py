@@ -263,10 +263,14 @@ X_MIN, Y_MIN = ANNOTATION_COLUMNS.index("x_min"), ANNOTATION_COLUMNS.index("y_mi
 
 
 def _place(row: tuple[Any, ...]) -> tuple[Any, int, int]:
-    x, y = row[X_MIN], row[Y_MIN]
+    """The sort key of a written row (id in front): image, then its 512 px tile, row-major."""
+    return _tile(row[1], row[X_MIN], row[Y_MIN])
+
+
+def _tile(image_id: Any, x: Any, y: Any) -> tuple[Any, int, int]:
     if x is None or y is None:
-        return (row[1], -1, -1)
-    return (row[1], int(y) // PLACE_TILE, int(x) // PLACE_TILE)
+        return (image_id, -1, -1)
+    return (image_id, int(y) // PLACE_TILE, int(x) // PLACE_TILE)
 
 
 def _with_ids(
@@ -322,10 +326,7 @@ def _spatial_ids(batch: Batch, user_id: Any) -> list[tuple[Any, ...]]:
 
 def _place_prepared(row: tuple[Any, ...]) -> tuple[Any, int, int]:
     """:func:`_place` of a prepared row (no id in front)."""
-    x, y = row[X_MIN - 1], row[Y_MIN - 1]
-    if x is None or y is None:
-        return (row[IMAGE], -1, -1)
-    return (row[IMAGE], int(y) // PLACE_TILE, int(x) // PLACE_TILE)
+    return _tile(row[IMAGE], row[X_MIN - 1], row[Y_MIN - 1])
 
 
 def to_annotations(batch: Batch) -> list[Annotation]:

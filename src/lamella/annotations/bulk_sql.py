@@ -80,11 +80,8 @@ def insert_rows_sqlite(
         if literals is None:
             cursor.executemany(_insert_sql(table, columns), rows)
             return
-        names = ", ".join(f'"{name}"' for name in columns)
-        values = ", ".join(["%s"] * tail + literals)
-        cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({values})", [row[:tail] for row in rows]
-        )
+        sql = _insert_sql(table, columns, ["%s"] * tail + literals)
+        cursor.executemany(sql, [row[:tail] for row in rows])
 
 
 _TIMESTAMP = re.compile(r"[0-9][0-9 :.+-]*")
@@ -132,9 +129,10 @@ def _sqlite_cache(cursor: Any, count: int) -> Iterator[None]:
         cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
-def _insert_sql(table: str, columns: Sequence[str]) -> str:
+def _insert_sql(table: str, columns: Sequence[str], values: Sequence[str] = ()) -> str:
+    """INSERT of ``columns``; ``values`` are their SQL (default: one placeholder each)."""
     names = ", ".join(f'"{name}"' for name in columns)
-    return f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join(values or ['%s'] * len(columns))})"
 
 
 def copy_sql(table: str, columns: Sequence[str]) -> str:
