@@ -30,6 +30,7 @@ from lamella.annotations.services import (
     soft_delete_annotation,
     update_annotation,
 )
+from lamella.annotations.spatial import viewport_ranges, viewport_ranges_sql
 from lamella.images.models import Image
 from tests import factories
 from tests.conftest import Cast
@@ -389,3 +390,39 @@ def test_the_spatial_index_migration_reverses(
         call_command("migrate", "annotations", verbosity=0)
     assert ids_in(cast.image, LEFT) == {annotation.pk}  # the key was computed for the old row
     index_in_step()
+
+
+@pytest.mark.django_db
+def test_the_server_computes_the_same_key_ranges_as_python() -> None:
+    """PostgreSQL's viewport statement computes its key ranges itself; they must be the very
+    ranges of spatial.viewport_ranges, edges, clamping and whole rows included."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the ranges are computed by the server on PostgreSQL only")
+    rng = random.Random(7)
+    boxes = [(0.0, 0.0, 0.0, 0.0), (-5.0, -5.0, 3.0, 3.0), (0.0, 0.0, 1e12, 1e12)]
+    boxes += [(127.999, 128.0, 128.0, 255.5), (0.0, 0.0, 2.0**21 * 128 * 3, 10.0)]
+    for _ in range(300):
+        x, y = rng.uniform(-1000, 200_000), rng.uniform(-1000, 200_000)
+        size = rng.choice([0, 1, 127, 2000, 100_000, 10**7]) * rng.random()
+        boxes.append((x, y, x + size, y + size * rng.random()))
+    sql = viewport_ranges_sql(*["%s::float8"] * 4)
+    with connection.cursor() as cursor:
+        for box in boxes:
+            cursor.execute(sql, list(box))
+            assert sorted(cursor.fetchall()) == sorted(viewport_ranges(*box)), box
+
+
+def test_the_postgresql_viewport_statement_is_prepared_once(
+    cast: Cast, types: dict[str, AnnotationType]
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("a server-side prepared statement is PostgreSQL's")
+    image, _ = load(cast, types, 200, seed=3)
+    for offset in range(8):
+        viewport_rows(image=image, frame=1, x_min=offset, y_min=0, x_max=900, y_max=700)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE 'SELECT a.id, a.vector::text FROM %%'"
+        )
+        assert cursor.fetchall() == [(8,)]

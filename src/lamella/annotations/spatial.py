@@ -126,3 +126,31 @@ def viewport_ranges(
     if top_level >= OVERFLOW_LEVEL:
         ranges.append((OVERFLOW_LEVEL * LEVEL, (OVERFLOW_LEVEL + 1) * LEVEL - 1))
     return ranges
+
+
+def viewport_ranges_sql(x_min: str, y_min: str, x_max: str, y_max: str) -> str:
+    """A PostgreSQL query of rows ``(lo, hi)``: :func:`viewport_ranges` for ``top_level``
+    31, computed by the server from four float8 expressions (placeholders, usually), each
+    used once, in the order of the arguments.
+
+    Computed there, a viewport sends four numbers instead of two arrays of ~60 keys, and the
+    client skips the Python loop: ~0.35 ms of a ~2 ms query (docs/performance.md).
+    """
+
+    def cell(value: str) -> str:
+        return f"least(floor(greatest({value}, 0) / s.size), {LAST_CELL})::int8"
+
+    whole = f"(g.c0 = 0 AND g.c1 = {LAST_CELL})"
+    return (
+        f"SELECT g.base + r * {ROW} + g.c0 AS lo,"
+        f" g.base + CASE WHEN {whole} THEN g.r1 * {ROW} + {LAST_CELL}"
+        f" ELSE r * {ROW} + g.c1 END AS hi"
+        f" FROM (SELECT s.level::int8 * {LEVEL} AS base,"
+        f" greatest({cell(x_min)} - 1, 0) AS c0, greatest({cell(y_min)} - 1, 0) AS r0,"
+        f" {cell(x_max)} AS c1, {cell(y_max)} AS r1"
+        f" FROM (SELECT level, (2::float8) ^ level AS size"
+        f" FROM generate_series({MIN_LEVEL}, {MAX_LEVEL}) AS level) AS s) AS g"
+        f" CROSS JOIN LATERAL generate_series(g.r0, CASE WHEN {whole} THEN g.r0 ELSE g.r1 END)"
+        " AS r"
+        f" UNION ALL SELECT {OVERFLOW_LEVEL * LEVEL}, {(OVERFLOW_LEVEL + 1) * LEVEL - 1}"
+    )
