@@ -40,11 +40,7 @@ def timed_batch(user: Any, image: Any, items: list[dict[str, Any]]) -> tuple[flo
         with connection.cursor() as cursor:
             # As bulk.create_rows does it (rows in tile order), in three timed parts.
             batch.ids = bulk_sql.reserve_ids(cursor, len(batch.rows))
-            if connection.vendor == "sqlite":
-                rows = bulk._spatial_ids(batch, user.pk)
-            else:
-                pairs = zip(batch.ids, batch.rows, strict=True)
-                rows = sorted([(pk, *row, user.pk, user.pk) for pk, row in pairs], key=bulk._place)
+            rows = bulk._spatial_ids(batch, user.pk)
             table, columns = "annotations_annotation", bulk.ANNOTATION_COLUMNS
             if connection.vendor == "sqlite":
                 bulk_sql.insert_rows_sqlite(cursor, table, columns, rows, tail=bulk.SHARED_TAIL)

@@ -232,45 +232,34 @@ def prepare_rows(*, user: Any, items: Sequence[Mapping[str, Any]], image: Image 
 def create_rows(*, user: Any, items: Sequence[Mapping[str, Any]], image: Image | None) -> Batch:
     """Validate and write the items and their history; call inside a transaction.
 
-    On PostgreSQL small batches are validated row by row as COPY sends the previous ones, large
-    ones validated first and sent in spatial order (a bad item aborts the COPY, the
-    transaction rolls back); elsewhere all rows are validated, then written.
+    On PostgreSQL small batches are validated row by row as COPY sends the previous ones (a
+    bad item aborts the COPY, the transaction rolls back); large ones, and every batch
+    elsewhere, are validated first, then written in spatial order (:func:`write_rows`).
     """
     batch = Batch(user=user)
     user_id = getattr(user, "pk", None)
     found = lookups(items, image)
-    if connection.vendor != "postgresql" or not items:
+    if connection.vendor != "postgresql" or len(items) >= CLUSTER_MIN_ROWS or not items:
         batch.rows = list(_row_source(batch, items, image, found))
         write_rows(batch, user_id=user_id)
         return batch
     with connection.cursor() as cursor:
         batch.ids = bulk_sql.reserve_ids(cursor, len(items))
         rows = _with_ids(batch, _row_source(batch, items, image, found), user_id)
-        if len(items) >= CLUSTER_MIN_ROWS:
-            rows = iter(sorted(rows, key=_place))
         bulk_sql.copy_rows(cursor, "annotations_annotation", ANNOTATION_COLUMNS, rows)
         bulk_sql.insert_history(cursor, batch.ids, user_id=user_id, now=batch.now)
     return batch
 
 
-# PostgreSQL keeps rows where COPY puts them. A large batch is sent in tiles of 512 px, row
-# by row, so that a viewport's annotations share pages instead of each being on its own: a
-# random viewport over 10^6 annotations loaded in random order read ~420 pages, sorted ~60
-# (docs/performance.md). Ids stay in the items' order; small batches are not worth it.
+# Both databases keep rows where they are written: SQLite in id order, PostgreSQL in COPY
+# order. A large batch is written in tiles of 512 px, row by row, and takes its ids in that
+# order, so that a viewport's annotations share pages instead of each being on its own (a
+# random viewport over 10^6 annotations loaded in random order read ~420 pages, sorted ~60)
+# and the id and spatial B-trees are filled front to back (docs/performance.md). Small
+# batches are not worth it.
 CLUSTER_MIN_ROWS = 1_000
 PLACE_TILE = 512
-X_MIN, Y_MIN = ANNOTATION_COLUMNS.index("x_min"), ANNOTATION_COLUMNS.index("y_min")
-
-
-def _place(row: tuple[Any, ...]) -> tuple[Any, int, int]:
-    """The sort key of a written row (id in front): image, then its 512 px tile, row-major."""
-    return _tile(row[1], row[X_MIN], row[Y_MIN])
-
-
-def _tile(image_id: Any, x: Any, y: Any) -> tuple[Any, int, int]:
-    if x is None or y is None:
-        return (image_id, -1, -1)
-    return (image_id, int(y) // PLACE_TILE, int(x) // PLACE_TILE)
+X_MIN, Y_MIN = ANNOTATION_COLUMNS.index("x_min") - 1, ANNOTATION_COLUMNS.index("y_min") - 1
 
 
 def _with_ids(
@@ -292,7 +281,7 @@ def write_rows(batch: Batch, *, user_id: Any) -> None:
         return
     with connection.cursor() as cursor:
         batch.ids = bulk_sql.reserve_ids(cursor, len(batch.rows))
-        if connection.vendor == "sqlite" and len(batch.rows) >= CLUSTER_MIN_ROWS:
+        if len(batch.rows) >= CLUSTER_MIN_ROWS:
             rows = _spatial_ids(batch, user_id)
         else:
             rows = [
@@ -308,13 +297,9 @@ def write_rows(batch: Batch, *, user_id: Any) -> None:
 
 
 def _spatial_ids(batch: Batch, user_id: Any) -> list[tuple[Any, ...]]:
-    """SQLite keeps rows in id order, so a large batch takes its ids in the order of 512 px
-    tiles (``batch.ids`` still pairs each item with its id) and the rows are written by id.
-
-    A viewport's annotations then share table pages, and the spatial index is filled front
-    to back instead of at random places (docs/performance.md "Viewport queries").
-    """
-    order = sorted(range(len(batch.rows)), key=lambda index: _place_prepared(batch.rows[index]))
+    """The rows of a large batch in the order of 512 px tiles, each taking the next id in that
+    order (``batch.ids`` still pairs each item with its own id)."""
+    order = sorted(range(len(batch.rows)), key=lambda index: _place(batch.rows[index]))
     ids = batch.ids
     batch.ids = [0] * len(ids)
     rows = []
@@ -324,9 +309,12 @@ def _spatial_ids(batch: Batch, user_id: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _place_prepared(row: tuple[Any, ...]) -> tuple[Any, int, int]:
-    """:func:`_place` of a prepared row (no id in front)."""
-    return _tile(row[IMAGE], row[X_MIN - 1], row[Y_MIN - 1])
+def _place(row: tuple[Any, ...]) -> tuple[Any, int, int]:
+    """The sort key of a prepared row: image, then its 512 px tile, row-major."""
+    x, y = row[X_MIN], row[Y_MIN]
+    if x is None or y is None:
+        return (row[IMAGE], -1, -1)
+    return (row[IMAGE], int(y) // PLACE_TILE, int(x) // PLACE_TILE)
 
 
 def to_annotations(batch: Batch) -> list[Annotation]:
