@@ -13,6 +13,11 @@ history rows inside the database. Then the peer: Django's ``bulk_create`` of one
 ready-made ``Annotation`` objects (no validation, no history), on the same table. Prints
 microseconds per row for each step, the total rate and the ratio to the peer. The issue's goal
 for the total is 50,000 rows/s (20 µs a row); this shows which step stands in the way.
+
+Last, the database's own floor: the last batch's rows copied by one ``INSERT ... SELECT`` into
+an empty table with the same columns, generated key and indexes, then their history rows the
+same way, with no client work at all (rolled back / dropped afterwards). No loader can write
+faster than that on this machine and configuration.
 """
 
 import argparse
@@ -78,6 +83,50 @@ def peer_seconds(user: Any, image: Any, items: list[dict[str, Any]]) -> float:
     return time.perf_counter() - start
 
 
+FLOOR_TABLES = ("annotations_annotation", "annotations_annotationhistory")
+
+
+def floor_seconds(rows: int) -> tuple[float, float]:
+    """Seconds the database alone takes to insert the last ``rows`` annotations, then their
+    history rows, into empty copies of the two tables (same columns, key and indexes)."""
+    from django.db import connection, transaction
+
+    from lamella.annotations import bulk, bulk_sql
+
+    columns = ", ".join(f'"{name}"' for name in bulk.ANNOTATION_COLUMNS)
+    history = bulk_sql.HISTORY_FROM_ANNOTATIONS.replace(
+        "annotations_annotationhistory", "floor_history"
+    ).replace("annotations_annotation", "floor_annotation")
+    with transaction.atomic(), connection.cursor() as cursor:
+        _empty_copies(cursor)
+        start = time.perf_counter()
+        cursor.execute(
+            f"INSERT INTO floor_annotation ({columns}) SELECT {columns}"
+            f" FROM annotations_annotation ORDER BY id DESC LIMIT {rows}"
+        )
+        written = time.perf_counter()
+        cursor.execute(history, ["create", None, "2026-01-01 00:00:00"])
+        done = time.perf_counter()
+        transaction.set_rollback(True)
+    return written - start, done - written
+
+
+def _empty_copies(cursor: Any) -> None:
+    """``floor_annotation`` and ``floor_history``: the two tables' definitions, no rows."""
+    from django.db import connection
+
+    for table, copy in zip(FLOOR_TABLES, ("floor_annotation", "floor_history"), strict=True):
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TEMP TABLE {copy} (LIKE {table} INCLUDING ALL)")
+            continue
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL", [table]
+        )
+        for (ddl,) in cursor.fetchall():  # the table first, then its indexes
+            renamed = ddl.replace(f'"{table}"', f'"{copy}"').replace('INDEX "', f'INDEX "{copy}_')
+            cursor.execute(renamed)
+
+
 def run_backend(label: str, count: int, seed: int) -> None:
     import django
 
@@ -92,6 +141,8 @@ def run_backend(label: str, count: int, seed: int) -> None:
     for offset in range(0, count, BATCH):
         items = make_items(min(BATCH, count - offset), type_ids, rng)
         steps = [a + b for a, b in zip(steps, timed_batch(user, image, items), strict=True)]
+    floor_rows = min(BATCH, count)
+    floor = [seconds / floor_rows * 1e6 for seconds in floor_seconds(floor_rows)]
     peer_items = make_items(BATCH, type_ids, rng)
     peer = BATCH / peer_seconds(user, image, peer_items)
     total = sum(steps)
@@ -101,6 +152,9 @@ def run_backend(label: str, count: int, seed: int) -> None:
     print(f"  total: {count / total:,.0f} rows/s ({total / count * 1e6:.1f} us/row)")
     print(f"  Django bulk_create of {BATCH:,} ready-made rows after them: {peer:,.0f} rows/s;")
     print(f"  ratio (these steps / bulk_create): {count / total / peer:.2f}x")
+    print(f"  the database alone (INSERT ... SELECT of {floor_rows:,} rows into empty copies):")
+    print(f"    rows {floor[0]:.1f} us/row, history {floor[1]:.1f} us/row, together", end="")
+    print(f" {1e6 / sum(floor):,.0f} rows/s at most")
     print(f"  load average at the end: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
 
 
