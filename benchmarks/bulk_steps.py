@@ -27,6 +27,7 @@ import sys
 import time
 from typing import Any
 
+from machine import probe
 from viewport import bench_image, make_items, run_children
 
 BATCH = 100_000
@@ -146,7 +147,7 @@ def run_backend(label: str, count: int, seed: int) -> None:
     peer_items = make_items(BATCH, type_ids, rng)
     peer = BATCH / peer_seconds(user, image, peer_items)
     total = sum(steps)
-    print(f"{label}: {connection.vendor}, {count:,} annotations on one image")
+    print(f"{label}: {connection.vendor}, {count:,} annotations on one image; {probe()}")
     for name, seconds in zip(("prepare (Python)", "write rows", "history"), steps, strict=True):
         print(f"  {name:17} {seconds / count * 1e6:6.1f} us/row  ({seconds:.1f} s)")
     print(f"  total: {count / total:,.0f} rows/s ({total / count * 1e6:.1f} us/row)")

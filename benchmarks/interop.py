@@ -25,6 +25,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from machine import probe
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DATABASE = "lamella_bench_interop"
@@ -216,6 +218,7 @@ def main() -> None:
             for fmt, path in files.items():
                 command = [sys.executable, __file__, "--count", str(args.count), "--child",
                            backend, str(path), "--child-format", fmt]  # fmt: skip
+                print(probe())
                 output = subprocess.run(command, check=True, capture_output=True, text=True)
                 result = json.loads(output.stdout.strip().splitlines()[-1])
                 print(

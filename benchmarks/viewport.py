@@ -28,6 +28,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from machine import probe
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE_WIDTH, IMAGE_HEIGHT = 100_000, 80_000
 VIEW_WIDTH, VIEW_HEIGHT = 2000, 1500
@@ -124,7 +126,7 @@ def run_backend(label: str, count: int, queries: int, seed: int) -> None:
     call_command("migrate", verbosity=0)
     rng = random.Random(seed)
     user, image, type_ids = bench_image()
-    print(f"{label}: {connection.vendor}, {count:,} annotations on one image")
+    print(f"{label}: {connection.vendor}, {count:,} annotations on one image; {probe()}")
     elapsed = cpu = 0.0
     for offset in range(0, count, CHUNK):
         items = make_items(min(CHUNK, count - offset), type_ids, rng)
