@@ -362,6 +362,24 @@ def test_a_large_batch_pairs_each_item_with_its_id_and_lays_rows_out_by_place(
             assert [row[0] for row in cursor.fetchall()] == sorted(stored)
 
 
+def test_a_bad_item_in_a_large_batch_is_named_by_its_own_position(
+    cast: Cast, box_type: AnnotationType
+) -> None:
+    """Large batches are validated in the order of their places (PostgreSQL streams them so);
+    the error still names the item as the caller numbered it, and nothing is kept."""
+    rng = random.Random(5)
+    items: list[dict[str, Any]] = []
+    for _ in range(1500):
+        x, y = rng.randrange(0, 9000), rng.randrange(0, 9000)
+        items.append(
+            {"annotation_type": box_type, "vector": {"x1": x, "y1": y, "x2": x + 9, "y2": y + 9}}
+        )
+    items[700] = {"annotation_type": box_type, "vector": {"x1": 5, "y1": "top", "x2": 9, "y2": 9}}
+    with pytest.raises(VectorError, match=r"^item 700: "):
+        bulk_create_annotations(user=cast.owner, items=items, image=cast.image)
+    assert Annotation.objects.count() == 0 and AnnotationHistory.objects.count() == 0
+
+
 def test_bulk_create_is_all_or_nothing(cast: Cast, box_type: AnnotationType) -> None:
     items: list[dict[str, Any]] = [{"annotation_type": box_type, "vector": BOX}] * 5
     items = [*items, {"annotation_type": box_type, "vector": {"x1": 1, "y1": 1}}]
