@@ -40,6 +40,7 @@ IMAGE, TYPE, VECTOR, FRAME, UUID, DELETED, DESCRIPTION, META = 0, 1, 2, 3, 8, 9,
 # From "deleted" on, the columns of a written row are often the same for a whole batch.
 SHARED_TAIL = ANNOTATION_COLUMNS.index("deleted")
 CONCEALED, BLURRED, GENERATED, SCORE = 12, 13, 14, 15
+X_MIN, Y_MIN = FRAME + 1, FRAME + 2
 # What to_annotations() fills; the generated cell stays deferred (read on access).
 FIELD_NAMES = [f.attname for f in Annotation._meta.concrete_fields if not f.generated]
 
@@ -259,7 +260,6 @@ def create_rows(*, user: Any, items: Sequence[Mapping[str, Any]], image: Image |
 # batches are not worth it.
 CLUSTER_MIN_ROWS = 1_000
 PLACE_TILE = 512
-X_MIN, Y_MIN = ANNOTATION_COLUMNS.index("x_min") - 1, ANNOTATION_COLUMNS.index("y_min") - 1
 
 
 def _with_ids(
