@@ -6,7 +6,8 @@
 
 Each import runs in its own process (a fresh database, an honest peak memory), and prints
 annotations/s for the whole ``import_annotations`` call (parse, match, validate, write, commit),
-the peak resident memory of that process, and, as the peer, the rate of Django's own
+the peak resident memory of that process and of the process that parses a large file beside it
+(``lamella.interop.beside``), and, as the peer, the rate of Django's own
 ``bulk_create`` of the same rows measured in the same process. Goal: >= 20,000/s, <= 2 GB.
 """
 
@@ -145,6 +146,9 @@ def child(backend: str, fmt: str, path: Path, count: int) -> None:
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # The parser process of a large file (lamella.interop.beside) ran at the same time.
+    parser_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    parser_kib, parser_cpu = parser_usage.ru_maxrss, parser_usage.ru_utime + parser_usage.ru_stime
     peer = peer_rate(user, image_set)
     result = {
         "backend": backend,
@@ -154,6 +158,8 @@ def child(backend: str, fmt: str, path: Path, count: int) -> None:
         "rate": report.created / seconds,
         "cpu_rate": report.created / cpu_seconds,
         "peak_mib": peak_kib / 1024,
+        "parser_mib": parser_kib / 1024,
+        "parser_cpu": parser_cpu,
         "before_mib": rss_before / 1024,
         "peer_rate": peer,
     }
@@ -225,7 +231,9 @@ def main() -> None:
                     f"{backend:10} {fmt:7} {result['created']:>9,} annotations in "
                     f"{result['seconds']:6.1f} s = {result['rate']:8,.0f}/s "
                     f"({result['cpu_rate']:,.0f}/s of this process's CPU time), peak "
-                    f"{result['peak_mib']:6,.0f} MiB (before import {result['before_mib']:.0f}); "
+                    f"{result['peak_mib']:6,.0f} MiB (before import {result['before_mib']:.0f})"
+                    f" + parser process {result['parser_mib']:,.0f} MiB"
+                    f" ({result['parser_cpu']:.1f} s of CPU); "
                     f"ORM bulk_create {result['peer_rate']:,.0f}/s, "
                     f"ratio x{result['rate'] / result['peer_rate']:.2f}"
                 )

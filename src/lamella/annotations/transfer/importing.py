@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -44,13 +44,16 @@ from lamella.annotations.transfer.matching import (
 from lamella.annotations.transfer.report import ImportFailed, ImportReport
 from lamella.annotations.transfer.rows import is_flat, meta_data, parse_time, verdict, where
 from lamella.images.models import Image, ImageSet
-from lamella.interop import registry
+from lamella.interop import beside, registry
 from lamella.interop.model import Document, ParseError, Record, VectorType
 
 __all__ = ["BATCH_SIZE", "ImportFailed", "ImportReport", "import_annotations"]
 
 #: Records per bulk insert: large enough for COPY to pay off, small enough to stay flat in memory.
 BATCH_SIZE = 5_000
+#: Files from this size on are parsed in a process beside the import
+#: (:mod:`lamella.interop.beside`): ~0.1 s to start it, a quarter to a third less time after.
+BESIDE_BYTES = 32 * 2**20
 #: Formats that describe one image; the record's image name is the file's stem (or ``image``).
 SINGLE_IMAGE_FORMATS = frozenset({"asap", "geojson", "dicom"})
 Progress = Callable[[int], None]
@@ -158,7 +161,19 @@ class _Importer:
         if name == "sliderunner":
             options.setdefault("skip_unknown", True)
             options.setdefault("on_skip", lambda where, problem: self.report.skip(problem, where))
-        document: Document = module.parse(str(path), **options)
+        if path.stat().st_size >= BESIDE_BYTES and beside.usable(options):
+            document = beside.parse(module.__name__.rsplit(".", 1)[-1], path, options)
+        else:
+            document = module.parse(str(path), **options)
+        records = iter(document)
+        try:
+            self._read(records, document, types)
+        finally:  # a parser process stops here when the import ends early
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()
+
+    def _read(self, records: Iterator[Record], document: Document, types: TypeMatcher) -> None:
         types.use_classes(document.classes)
         images = ImageMatcher(self.image_set, image=self.image, sizes=document.images)
         # Streamed when no target image has annotations yet (nothing to replace by uuid).
@@ -167,7 +182,7 @@ class _Importer:
             RowStream(user=self.user, capacity=BATCH_SIZE) if streaming else nullcontext() as stream
         ):
             self.stream = stream
-            for index, record in enumerate(document):
+            for index, record in enumerate(records):
                 self.report.records += 1
                 try:
                     self.add(index, record, images, types)
