@@ -59,6 +59,7 @@ def parse(module: str, path: str | os.PathLike[str], options: dict[str, Any]) ->
         [sys.executable, "-m", "lamella.interop.beside"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        bufsize=0,
         env=_child_env(),
     )
     assert child.stdin is not None and child.stdout is not None
@@ -102,12 +103,21 @@ def _raise_if_failed(kind: str, body: list[Any]) -> None:
 
 
 def _receive(stream: IO[bytes]) -> list[Any]:
-    head = stream.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
-        raise BesideError("the parser process ended without a word")
-    (size,) = _LENGTH.unpack(head)
-    message = pickle.loads(stream.read(size))
-    return list(message)
+    (size,) = _LENGTH.unpack(_read_exactly(stream, _LENGTH.size))
+    return list(pickle.loads(_read_exactly(stream, size)))
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytearray:
+    """``size`` bytes from the unbuffered pipe: one read may bring only part of them."""
+    data = bytearray(size)
+    view = memoryview(data)
+    done = 0
+    while done < size:
+        got = stream.readinto(view[done:])  # type: ignore[attr-defined]
+        if not got:
+            raise BesideError("the parser process ended without a word")
+        done += got
+    return data
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:
@@ -138,8 +148,9 @@ def _widen(stream: IO[bytes]) -> None:
 
 def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(_LENGTH.pack(len(data)))
-    out.write(data)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:  # an unbuffered write may take only part
+        view = view[out.write(view) or 0 :]
 
 
 def _new_classes(classes: dict[str, ClassInfo], sent: set[str]) -> dict[str, ClassInfo]:
@@ -173,7 +184,7 @@ def main() -> None:
     """Read ``(module, path, options)`` from stdin, send the document to stdout."""
     gc.disable()  # millions of parsed objects and no cycles: as the importer does
     module, path, options = pickle.load(sys.stdin.buffer)
-    out = sys.stdout.buffer
+    out = open(sys.stdout.fileno(), "wb", buffering=0, closefd=False)  # noqa: SIM115
     try:
         _serve(out, module, path, options)
     except ParseError as error:
@@ -182,7 +193,6 @@ def main() -> None:
         _send(out, ("os-error", str(error)))
     except Exception:  # noqa: BLE001 - a bug in a parser: the importer shows it whole
         _send(out, ("crash", traceback.format_exc()))
-    out.flush()
 
 
 if __name__ == "__main__":
