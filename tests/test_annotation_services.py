@@ -1,5 +1,6 @@
 """Vector validation, and the annotation services: bbox, frame, history, upsert, verification."""
 
+import datetime
 import random
 import time
 import uuid
@@ -395,6 +396,33 @@ def test_bulk_create_is_all_or_nothing(cast: Cast, box_type: AnnotationType) -> 
     with pytest.raises(AnnotationInputError):
         bulk_create_annotations(user=cast.owner, items=clash, image=cast.image)
     assert Annotation.objects.count() == 1 and AnnotationHistory.objects.count() == 1
+
+
+@pytest.mark.parametrize("count", [3, 1500])  # streamed row by row / written in tile order
+def test_bulk_create_takes_numbers_and_times_as_text_and_names_bad_ones(
+    cast: Cast, box_type: AnnotationType, count: int
+) -> None:
+    """PostgreSQL's binary COPY needs each value as its column's type: text that is a number
+    or a date is read as one, other text is the caller's mistake, named, and nothing kept."""
+    plain: dict[str, Any] = {"annotation_type": box_type, "vector": BOX}
+    given = {**plain, "score": "0.25", "time": "2024-05-06T07:08:09+02:00", "description": 7}
+    bulk_create_annotations(
+        user=cast.owner, items=[given] + [plain] * (count - 1), image=cast.image
+    )
+    stored = Annotation.objects.get(score__isnull=False)
+    assert stored.score == 0.25 and stored.description == "7"
+    assert stored.time == datetime.datetime(2024, 5, 6, 5, 8, 9, tzinfo=datetime.UTC)
+    before = Annotation.objects.count()
+
+    bad_items = [
+        ({"score": "high"}, "score 'high' is not a number"),
+        ({"last_edit_time": "Tuesday"}, "'Tuesday' is not a date and time"),
+    ]
+    for bad, message in bad_items:
+        items = [plain] * (count - 1) + [{**plain, **bad}]
+        with pytest.raises(VectorError, match=f"item {count - 1}: {message}"):
+            bulk_create_annotations(user=cast.owner, items=items, image=cast.image)
+    assert Annotation.objects.count() == before
 
 
 def test_bulk_create_refuses_an_unknown_type(cast: Cast) -> None:

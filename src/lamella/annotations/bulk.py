@@ -9,6 +9,7 @@ The spatial key (``cell``) is a generated column: the database fills it, whateve
 """
 
 import json
+import math
 import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from lamella.annotations import bulk_sql
 from lamella.annotations.geometry import VectorError, quick_extent, validate_vector
@@ -108,6 +110,29 @@ def _time_ordered_uuid_hexes(count: int) -> list[str]:
     ]
 
 
+def _as_datetime(value: Any, index: int = -1) -> Any:
+    """A ``datetime``, or ISO text read as one (PostgreSQL's binary COPY needs the former)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        parsed = parse_datetime(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise VectorError(f"item {index}: {value!r} is not a date and time")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+def _number(index: int, name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise VectorError(f"item {index}: {name} {value!r} is not a number") from None
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise VectorError(f"item {index}: {name} {value!r} is not a number")
+    return number
+
+
 def _uuid_hex(value: Any, index: int) -> str:
     try:
         return value.hex if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).hex
@@ -128,9 +153,7 @@ class RowMaker:
         self.batch = batch
         self.images, self.types = lookups
         sqlite = connection.vendor == "sqlite"
-        self.adapt_time = (
-            connection.ops.adapt_datetimefield_value if sqlite else (lambda value: value)
-        )
+        self.adapt_time = connection.ops.adapt_datetimefield_value if sqlite else _as_datetime
         self.db_now = self.adapt_time(batch.now)
         self.fresh_uuids: Iterator[str] = iter(())
         self.seen: set[tuple[Any, str]] = set()
@@ -186,7 +209,14 @@ class RowMaker:
             self.seen.add((image_id, identifier))
         meta = item.get("meta_data")
         time, edited = item.get("time"), item.get("last_edit_time")
+        score, description = item.get("score"), item.get("description", "")
+        if type(score) is not float and score is not None:  # PostgreSQL's COPY takes numbers
+            score = _number(index, "score", score)
+        if type(description) is not str:
+            description = "" if description is None else str(description)
         batch, adapt_time, db_now = self.batch, self.adapt_time, self.db_now
+        if time or edited:  # datetimes, or ISO text
+            time, edited = _as_datetime(time, index), _as_datetime(edited, index)
         batch.vectors.append(vector)
         batch.metas.append(meta)
         batch.times.append((time or batch.now, edited or batch.now))
@@ -197,12 +227,12 @@ class RowMaker:
             *extent,
             identifier,
             bool(item.get("deleted", False)),
-            item.get("description", ""),
+            description,
             None if meta is None else _vector_json(meta),
             bool(item.get("concealed", False)),
             bool(item.get("blurred", False)),
             bool(item.get("generated", False)),
-            item.get("score"),
+            score,
             adapt_time(time) if time else db_now,
             adapt_time(edited) if edited else db_now,
         )

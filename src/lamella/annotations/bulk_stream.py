@@ -106,7 +106,5 @@ class RowStream:
         self._reserved = bulk_sql.reserve_ids(self._cursor, self.capacity)
         self.maker.expect(self.capacity)
         with connection.wrap_database_errors:
-            self._copy_context = self._cursor.cursor.copy(
-                bulk_sql.copy_sql(TABLE, ANNOTATION_COLUMNS)
-            )
+            self._copy_context = bulk_sql.open_copy(self._cursor, TABLE, ANNOTATION_COLUMNS)
             self._write = self._copy_context.__enter__().write_row
