@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from lamella.interop.model import ClassInfo, Document, ParseError, Record
+from lamella.interop.model import ClassInfo, Document, ParseError, Record, Shape, VectorType
 
 #: Records per message: ~200 KB of pickle, a few ms of work on either side.
 BATCH_RECORDS = 1_000
@@ -84,11 +84,11 @@ def _records(child: subprocess.Popen[bytes], document: Document) -> Iterator[Rec
         while True:
             kind, *body = _receive(child.stdout)
             _raise_if_failed(kind, body)
-            new_classes, records = body
+            new_classes, packed = body
             document.classes.update(new_classes)
             if kind == "end":
                 return
-            yield from records
+            yield from map(_unpack, packed)
     finally:
         _stop(child)
 
@@ -143,6 +143,28 @@ def _widen(stream: IO[bytes]) -> None:
         fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
+# Records cross as plain tuples: half the time of pickling the dataclasses on the reading side.
+
+
+def _pack(record: Record) -> tuple[Any, ...]:
+    shape, kind = record.shape, record.shape.vector_type
+    return (
+        *(record.image_name, record.class_name, None if kind is None else int(kind)),
+        *(shape.vector, shape.hint, shape.holes, record.unique_identifier, record.deleted),
+        *(record.concealed, record.blurred, record.description, record.meta_data, record.score),
+        *(record.votes, record.colour, record.user, record.last_editor, record.time),
+        record.last_edit_time,
+    )
+
+
+_KINDS: dict[Any, Any] = {int(kind): kind for kind in VectorType} | {None: None}
+
+
+def _unpack(packed: tuple[Any, ...]) -> Record:
+    (image, name, kind, vector, hint, holes, *rest) = packed
+    return Record(image, name, Shape(_KINDS.get(kind, kind), vector, hint, holes), *rest)
+
+
 # The child's side.
 
 
@@ -166,10 +188,10 @@ def _serve(out: IO[bytes], module: str, path: str, options: dict[str, Any]) -> N
     sent = set(document.classes)
     _send(out, ("head", dict(document.classes), document.images, document.image_meta,
                 document.meta))  # fmt: skip
-    batch: list[Record] = []
+    batch: list[tuple[Any, ...]] = []
     try:
         for record in document:
-            batch.append(record)
+            batch.append(_pack(record))
             if len(batch) >= BATCH_RECORDS:
                 _send(out, ("records", _new_classes(document.classes, sent), batch))
                 batch = []
