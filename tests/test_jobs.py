@@ -293,3 +293,29 @@ def test_an_rq_worker_process_brings_a_job_to_100_percent(
     assert (job["status"], job["progress"], job["error"]) == ("succeeded", 100, ""), job
     assert job["task_id"]
     assert job["worker_exit"] == 0, job["worker_output"]
+
+
+def test_the_share_of_a_file_read_counts_a_child_process_reading_it(tmp_path: Path) -> None:
+    """A large import's file is read by a parser process beside the import: its position is
+    the progress bar's."""
+    from lamella.jobs import live
+
+    path = tmp_path / "big.geojson"
+    path.write_bytes(b"x" * 100_000)
+    assert live.input_read(str(path)) is None  # nobody has it open
+    reader = subprocess.Popen(
+        [
+            "python3",
+            "-c",
+            "import sys, time; f = open(sys.argv[1], 'rb', buffering=0); f.read(25_000);"
+            " print('ready', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == b"ready\n"
+        assert live.input_read(str(path)) == 0.25
+    finally:
+        reader.kill()
+        reader.wait()

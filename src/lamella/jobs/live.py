@@ -77,24 +77,45 @@ def discard(job_id: int) -> None:
 
 
 def input_read(path: Any) -> float | None:
-    """How much of the file at ``path`` this process has read through an open handle (0..1);
-    None when it has none open (a parser that read it whole has closed it) or off Linux."""
+    """How much of the file at ``path`` this process, or a child of it (a large file's parser,
+    :mod:`lamella.interop.beside`), has read through an open handle (0..1); None when none
+    has it open (a parser that read it whole has closed it) or off Linux."""
     if not isinstance(path, str) or not path:
         return None
     try:
         target = Path(path).resolve()
         size = target.stat().st_size
-        descriptors = list(Path("/proc/self/fd").iterdir())
     except OSError:
         return None
-    for descriptor in descriptors:
+    for process in (Path("/proc/self"), *_children()):
         try:
-            if descriptor.readlink() != target:
-                continue
-            info = Path(f"/proc/self/fdinfo/{descriptor.name}").read_text()
+            descriptors = list((process / "fd").iterdir())
         except OSError:
-            continue  # closed while we looked
-        offset = next((int(line.split()[1]) for line in info.splitlines() if line[:4] == "pos:"), 0)
-        if offset > 0 and size > 0:  # 0: opened, not read yet, or read with pread (SQLite)
-            return min(1.0, offset / size)
+            continue
+        for descriptor in descriptors:
+            try:
+                if descriptor.readlink() != target:
+                    continue
+                info = (process / "fdinfo" / descriptor.name).read_text()
+            except OSError:
+                continue  # closed while we looked
+            lines = info.splitlines()
+            offset = next((int(line.split()[1]) for line in lines if line[:4] == "pos:"), 0)
+            if offset > 0 and size > 0:  # 0: opened, not read yet, or read with pread (SQLite)
+                return min(1.0, offset / size)
     return None
+
+
+def _children() -> list[Path]:
+    """The /proc directories of this process's children (any thread's)."""
+    found: list[Path] = []
+    try:
+        threads = list(Path("/proc/self/task").iterdir())
+    except OSError:
+        return found
+    for thread in threads:
+        try:
+            found += [Path(f"/proc/{pid}") for pid in (thread / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
