@@ -212,3 +212,28 @@ def test_a_huge_geojson_file_streams_and_a_truncated_one_still_fails_cleanly(
     assert report.created == 50
     assert failure.location.startswith("after feature ")
     assert "malformed JSON" in failure.problem
+
+
+@pytest.mark.parametrize("bad_at", [100, 150, 299])  # first of a segment, within one, last
+def test_a_bad_record_after_a_full_segment_changes_nothing(
+    cast: Cast, image_set: ImageSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_at: int
+) -> None:
+    """On PostgreSQL segments of 100 rows are already written, history included, when the bad
+    record comes: everything still rolls back, and the record is named."""
+    monkeypatch.setattr("lamella.annotations.transfer.importing.BATCH_SIZE", 100)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [100 + n, 100]},
+            "properties": {"classification": {"name": "tumour"}},
+        }
+        for n in range(300)
+    ]
+    features[bad_at]["geometry"]["coordinates"] = [5_000_000, 100]  # far outside the image
+    path = tmp_path / "slide-a.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+    failure = expect_failure(cast, image_set, path, create_types=True)
+
+    assert failure.location.startswith(f"record {bad_at + 1} ")
+    assert "inside the image" in failure.problem
