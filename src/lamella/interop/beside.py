@@ -9,8 +9,8 @@ The pipe is the only link: a slow importer blocks the child, so memory stays bou
 
 A :class:`ParseError` or ``OSError`` in the child is raised again here, at the same point of
 the stream, with the same location. Anything else the child meets is a bug, raised as
-:class:`BesideError` with its traceback. Leaving early (:meth:`Document.close`, or the records
-iterator closed) stops the child.
+:class:`BesideError` with its traceback. Leaving early (closing the records iterator) stops the
+child.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def parse(module: str, path: str | os.PathLike[str], options: dict[str, Any]) ->
     assert child.stdin is not None and child.stdout is not None
     _widen(child.stdout)
     try:
-        child.stdin.write(pickle.dumps((module, os.fspath(path), options)))
+        _write_all(child.stdin, pickle.dumps((module, os.fspath(path), options)))
         child.stdin.close()
         kind, *body = _receive(child.stdout)
         _raise_if_failed(kind, body)
@@ -120,6 +120,12 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytearray:
     return data
 
 
+def _write_all(stream: IO[bytes], data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # an unbuffered write may take only part
+        view = view[stream.write(view) or 0 :]
+
+
 def _stop(child: subprocess.Popen[bytes]) -> None:
     if child.poll() is None:
         child.kill()
@@ -170,9 +176,7 @@ def _unpack(packed: tuple[Any, ...]) -> Record:
 
 def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_LENGTH.pack(len(data)) + data)
-    while view:  # an unbuffered write may take only part
-        view = view[out.write(view) or 0 :]
+    _write_all(out, _LENGTH.pack(len(data)) + data)
 
 
 def _new_classes(classes: dict[str, ClassInfo], sent: set[str]) -> dict[str, ClassInfo]:
