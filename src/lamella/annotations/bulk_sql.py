@@ -202,13 +202,19 @@ def column_types(cursor: Any, table: str, columns: tuple[str, ...]) -> list[str]
     return found
 
 
+@contextmanager
+def copying(cursor: Any, table: str, columns: Sequence[str]) -> Iterator[Any]:
+    """:func:`open_copy`, giving its ``write_row``; an exception inside aborts the COPY."""
+    # Django's cursor has no copy(); its error wrapper still turns psycopg's errors into
+    # django.db's, so callers catch IntegrityError on every backend.
+    with connection.wrap_database_errors, open_copy(cursor, table, columns) as copy:
+        yield copy.write_row
+
+
 def copy_rows(
     cursor: Any, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
     """PostgreSQL binary ``COPY`` of rows; an iterator is consumed as the data streams out."""
-    # Django's cursor has no copy(); its error wrapper still turns psycopg's errors into
-    # django.db's, so callers catch IntegrityError on every backend.
-    with connection.wrap_database_errors, open_copy(cursor, table, columns) as copy:
-        write = copy.write_row
+    with copying(cursor, table, columns) as write:
         for row in rows:
             write(row)
