@@ -49,8 +49,7 @@ class BadAnnotation(ValidationError):
     """A 400 whose detail is one sentence, e.g. which coordinate is wrong."""
 
     def __init__(self, message: str) -> None:
-        super().__init__()
-        self.detail = {"detail": ErrorDetail(message, code="invalid")}
+        super().__init__({"detail": message}, code="invalid")
 
 
 class EditConflict(APIException):
