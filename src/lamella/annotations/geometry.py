@@ -7,6 +7,7 @@ This module imports nothing from Django, so importers and the client can use it 
 """
 
 import math
+import operator
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -210,53 +211,77 @@ def validate_vector(
     return extent
 
 
-_X_KEYS = [f"x{i}" for i in range(1, 1001)]
-_Y_KEYS = [f"y{i}" for i in range(1, 1001)]
+_NODE_GETTERS: dict[int, Any] = {}
+
+
+def _nodes_getter(pairs: int) -> Any:
+    getter = _NODE_GETTERS.get(pairs)
+    if getter is None:
+        keys = [f"{axis}{i}" for i in range(1, pairs + 1) for axis in "xy"]
+        getter = _NODE_GETTERS[pairs] = operator.itemgetter(*keys)
+    return getter
+
+
 _SIMPLE_TYPES = frozenset({BOUNDING_BOX, POINT, LINE, MULTI_LINE, POLYGON, FIXED_SIZE_BOUNDING_BOX})
 
 
 def quick_extent(
     vector: Any, vector_type: int, width: float, height: float, node_count: int = 0
-) -> Extent | None:
+) -> tuple[int, float, float, float, float] | None:
     """The extent of a plain, valid vector on frame 1 in a ``width`` x ``height`` image, or
     None: then :func:`validate_vector` decides (and names the problem).
 
-    The bulk path's common case in a quarter of the time: only ``x1..xn, y1..yn`` keys with
+    The bulk path's common case in a tenth of the time: only ``x1..xn, y1..yn`` keys with
     int or float values inside the image. Whatever it accepts, validate_vector accepts with the
     same extent (tests/test_annotation_services.py checks both on generated vectors).
     """
     if type(vector) is not dict or vector_type not in _SIMPLE_TYPES:
         return None
-    pairs = len(vector) >> 1
-    if len(vector) & 1 or pairs > 1000:
+    size = len(vector)
+    if size == 4:  # boxes, points and lines, most of any import: no lists, no sets
+        try:
+            x1, y1, x2, y2 = vector["x1"], vector["y1"], vector["x2"], vector["y2"]
+        except KeyError:
+            return None
+        if type(x1) not in _FLOAT_SET or type(y1) not in _FLOAT_SET:
+            return None
+        if type(x2) not in _FLOAT_SET or type(y2) not in _FLOAT_SET:
+            return None
+        if vector_type == POLYGON or (
+            vector_type != LINE and vector_type != MULTI_LINE and vector_type != POINT
+            and (x2 <= x1 or y2 <= y1)
+        ):  # fmt: skip
+            return None
+        x_min, x_max = (x1, x2) if x1 <= x2 else (x2, x1)
+        y_min, y_max = (y1, y2) if y1 <= y2 else (y2, y1)
+    else:
+        pairs = size >> 1
+        if size & 1 or pairs > 1000:
+            return None
+        try:
+            values = _nodes_getter(pairs)(vector)  # x1, y1, ..., xn, yn in one call
+        except KeyError:  # a frame or another key: the careful path
+            return None
+        kinds = set(map(type, values))
+        if not kinds <= _FLOAT_SET:
+            return None
+        xs, ys = values[0::2], values[1::2]
+        if vector_type == POLYGON:
+            if pairs < 3 or (node_count and pairs != node_count):
+                return None
+        elif vector_type != MULTI_LINE or pairs < 2:
+            return None
+        x_min, x_max, y_min, y_max = min(xs), max(xs), min(ys), max(ys)
+    if x_min != x_min or x_max != x_max or y_min != y_min or y_max != y_max:  # NaN
         return None
-    try:
-        xs = [vector[key] for key in _X_KEYS[:pairs]]
-        ys = [vector[key] for key in _Y_KEYS[:pairs]]
-    except KeyError:  # a frame or another key: the careful path
-        return None
-    kinds = set(map(type, xs)) | set(map(type, ys))
-    if not kinds <= _FLOAT_SET:
-        return None
-    x_min, x_max, y_min, y_max = min(xs), max(xs), min(ys), max(ys)
-    x_slack = max(MIN_TOLERANCE, RELATIVE_TOLERANCE * width)
-    y_slack = max(MIN_TOLERANCE, RELATIVE_TOLERANCE * height)
+    x_slack, y_slack = RELATIVE_TOLERANCE * width, RELATIVE_TOLERANCE * height
+    x_slack = MIN_TOLERANCE if x_slack < MIN_TOLERANCE else x_slack
+    y_slack = MIN_TOLERANCE if y_slack < MIN_TOLERANCE else y_slack
     if x_min < -x_slack or x_max > width + x_slack or y_min < -y_slack or y_max > height + y_slack:
         return None  # also huge ints and +-inf (compared exactly, no overflow)
-    if float in kinds and math.isnan(sum(xs) + sum(ys)):  # a NaN that min/max stepped over
-        return None
-    if vector_type == POLYGON:
-        if pairs < 3 or (node_count and pairs != node_count):
-            return None
-    elif vector_type == MULTI_LINE:
-        if pairs < 2:
-            return None
-    elif pairs != 2 or (
-        vector_type in (BOUNDING_BOX, FIXED_SIZE_BOUNDING_BOX)
-        and (xs[1] <= xs[0] or ys[1] <= ys[0])
-    ):
-        return None
-    return Extent(1, float(x_min), float(y_min), float(x_max), float(y_max))
+    if size != 4 and float in kinds and math.isnan(sum(xs) + sum(ys)):
+        return None  # a NaN that min/max stepped over
+    return (1, float(x_min), float(y_min), float(x_max), float(y_max))
 
 
 _FLOAT_SET = frozenset(_FLOAT_TYPES)
