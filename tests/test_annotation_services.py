@@ -335,18 +335,27 @@ def test_a_large_batch_stores_the_values_it_shares(
     assert len({a.time for a in stored[:2499]}) == 1
 
 
+@pytest.mark.parametrize("described", [True, False])  # False: rows end in the batch's defaults
 def test_a_large_batch_pairs_each_item_with_its_id_and_lays_rows_out_by_place(
-    cast: Cast, box_type: AnnotationType
+    cast: Cast, box_type: AnnotationType, described: bool
 ) -> None:
     rng = random.Random(3)
-    items = []
+    items: list[dict[str, Any]] = []
     for n in range(1500):
         x, y = rng.randrange(0, 9000), rng.randrange(0, 9000)
         vector = {"x1": x, "y1": y, "x2": x + 20, "y2": y + 20}
-        items.append({"annotation_type": box_type, "vector": vector, "description": str(n)})
+        items.append({"annotation_type": box_type, "vector": vector})
+        if described:
+            items[-1]["description"] = str(n)
     created = bulk_create_annotations(user=cast.member, items=items, image=cast.image)
     stored = {a.pk: a for a in Annotation.objects.all()}
-    assert [stored[a.pk].description for a in created] == [str(n) for n in range(1500)]
+    expected = [str(n) if described else "" for n in range(1500)]
+    assert [stored[a.pk].description for a in created] == expected
+    assert {(a.deleted, a.generated, a.score, a.meta_data) for a in stored.values()} == {
+        (False, False, None, None)
+    }
+    assert {(a.user_id, a.last_editor_id) for a in stored.values()} == {(cast.member.pk,) * 2}
+    assert len({(a.time, a.last_edit_time) for a in stored.values()}) == 1
     assert all(
         stored[a.pk].vector == item["vector"] for a, item in zip(created, items, strict=True)
     )

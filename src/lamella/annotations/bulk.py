@@ -62,6 +62,10 @@ class Batch:
     ids: list[int] = field(default_factory=list)
     # Positions of the rows whose unique_identifier came with the item (the others are fresh).
     given: set[int] = field(default_factory=set)
+    # Fresh identifiers handed out again in the order written (position -> hex), and how many
+    # rows took the batch's default tail (RowMaker.plain_tail).
+    uuids: dict[int, str] = field(default_factory=dict)
+    plain: int = 0
     user: Any = None
     now: datetime = field(default_factory=timezone.now)
 
@@ -230,6 +234,7 @@ class RowMaker:
         if item.keys() <= PLAIN_KEYS:  # the rest is the batch's defaults: no more lookups
             batch.metas.append(None)
             batch.times.append(self.now_pair)
+            batch.plain += 1
             return (image_id, type_id, vector_json, *extent, identifier, *self.plain_tail)
         return (image_id, type_id, vector_json, *extent, identifier, *self._tail(index, item))
 
@@ -357,51 +362,66 @@ def write_rows(batch: Batch, *, user_id: Any) -> None:
     if connection.vendor not in ("sqlite", "postgresql"):
         _write_with_orm(batch)
         return
+    table, columns = "annotations_annotation", ANNOTATION_COLUMNS
     with connection.cursor() as cursor:
         batch.ids = bulk_sql.reserve_ids(cursor, len(batch.rows))
-        if len(batch.rows) >= CLUSTER_MIN_ROWS:
-            rows = _spatial_ids(batch, user_id)
+        large = len(batch.rows) >= CLUSTER_MIN_ROWS
+        if connection.vendor == "sqlite" and large and batch.plain == len(batch.rows):
+            # every row ends in the same values: bind only the rest (insert_rows_sqlite)
+            shared = (*batch.rows[0][UUID + 1 :], user_id, user_id)
+            heads = _spatial_ids(batch, user_id, heads=True)
+            bulk_sql.insert_rows_sqlite(cursor, table, columns, heads, shared=shared)
         else:
-            rows = [
-                (pk, *row, user_id, user_id) for pk, row in zip(batch.ids, batch.rows, strict=True)
-            ]
-        if connection.vendor == "sqlite":
-            bulk_sql.insert_rows_sqlite(
-                cursor, "annotations_annotation", ANNOTATION_COLUMNS, rows, tail=SHARED_TAIL
-            )
-        else:
-            bulk_sql.copy_rows(cursor, "annotations_annotation", ANNOTATION_COLUMNS, rows)
+            if large:
+                rows = _spatial_ids(batch, user_id)
+            else:
+                rows = [
+                    (pk, *row, user_id, user_id)
+                    for pk, row in zip(batch.ids, batch.rows, strict=True)
+                ]
+            if connection.vendor == "sqlite":
+                bulk_sql.insert_rows_sqlite(cursor, table, columns, rows, tail=SHARED_TAIL)
+            else:
+                bulk_sql.copy_rows(cursor, table, columns, rows)
         bulk_sql.insert_history(cursor, batch.ids, user_id=user_id, now=batch.now)
 
 
 def _spatial_ids(
-    batch: Batch, user_id: Any, start: int = 0, stop: int | None = None
+    batch: Batch, user_id: Any, start: int = 0, stop: int | None = None, *, heads: bool = False
 ) -> list[tuple[Any, ...]]:
     """The rows from ``start`` to ``stop`` of a large batch in the order of 512 px tiles, each
     taking the next of their reserved ids in that order (``batch.ids`` still pairs each item
-    with its own id), and the next of their fresh unique identifiers too: drawn ascending,
-    they stay ascending in the order written, so that their unique index is appended to
-    instead of written all over (docs/performance.md)."""
-    rows, given = batch.rows, batch.given
+    with its own id), and the next of their fresh unique identifiers too (``batch.uuids``):
+    drawn ascending, they stay ascending in the order written, so that their unique index is
+    appended to instead of written all over (docs/performance.md). ``heads``: each row only
+    up to its identifier."""
+    rows, given, uuids = batch.rows, batch.given, batch.uuids
     stop = len(rows) if stop is None else stop
-    order = sorted(range(start, stop), key=lambda index: _place(rows[index]))
+    # One integer per row, image then tile row then tile column: sorted 5x faster than tuples.
+    keys = [
+        (row[IMAGE] << 44)
+        if row[X_MIN] is None or row[Y_MIN] is None
+        else (row[IMAGE] << 44)
+        + ((int(row[Y_MIN]) // PLACE_TILE + 1) << 22)
+        + (int(row[X_MIN]) // PLACE_TILE + 1)
+        for row in rows[start:stop]
+    ]
+    order = sorted(range(stop - start), key=keys.__getitem__)
     fresh = iter([rows[index][UUID] for index in range(start, stop) if index not in given])
-    written = []
-    for pk, index in zip(batch.ids[start:stop], order, strict=True):
-        batch.ids[index] = pk
+    written: list[tuple[Any, ...]] = []
+    write = written.append
+    ids = batch.ids
+    for pk, position in zip(ids[start:stop], order, strict=True):
+        index = start + position
+        ids[index] = pk
         row = rows[index]
-        if index not in given:
-            row = rows[index] = (*row[:UUID], next(fresh), *row[UUID + 1 :])
-        written.append((pk, *row, user_id, user_id))
+        identifier = row[UUID] if index in given else next(fresh)
+        uuids[index] = identifier
+        if heads:
+            write((pk, *row[:UUID], identifier))
+        else:
+            write((pk, *row[:UUID], identifier, *row[UUID + 1 :], user_id, user_id))
     return written
-
-
-def _place(row: tuple[Any, ...]) -> tuple[Any, int, int]:
-    """The sort key of a prepared row: image, then its 512 px tile, row-major."""
-    x, y = row[X_MIN], row[Y_MIN]
-    if x is None or y is None:
-        return (row[IMAGE], -1, -1)
-    return (row[IMAGE], int(y) // PLACE_TILE, int(x) // PLACE_TILE)
 
 
 def to_annotations(batch: Batch) -> list[Annotation]:
@@ -415,11 +435,17 @@ def to_annotations(batch: Batch) -> list[Annotation]:
             (
                 *(pk, row[IMAGE], vector, row[CONCEALED], row[BLURRED], time, row[TYPE]),
                 *(user_id, edited, user_id, row[DELETED], row[DESCRIPTION]),
-                *(uuid.UUID(row[UUID]), meta, row[GENERATED], row[SCORE], *row[FRAME : FRAME + 5]),
+                *(uuid.UUID(identifier), meta, row[GENERATED], row[SCORE], *row[FRAME : FRAME + 5]),
             ),
         )
-        for pk, row, vector, meta, (time, edited) in zip(
-            batch.ids, batch.rows, batch.vectors, batch.metas, batch.times, strict=True
+        for pk, row, identifier, vector, meta, (time, edited) in zip(
+            batch.ids,
+            batch.rows,
+            [batch.uuids.get(n, row[UUID]) for n, row in enumerate(batch.rows)],
+            batch.vectors,
+            batch.metas,
+            batch.times,
+            strict=True,
         )
     ]
 

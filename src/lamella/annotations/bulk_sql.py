@@ -74,18 +74,32 @@ def insert_history(cursor: Any, ids: Sequence[int], *, user_id: Any, now: dateti
 
 
 def insert_rows_sqlite(
-    cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], *, tail: int = 0
+    cursor: Any,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    tail: int = 0,
+    shared: Sequence[Any] | None = None,
 ) -> None:
     """``executemany`` of rows. When every row ends in the same values from position ``tail``
     on (flags, times, users of one batch) and they are plain numbers or timestamps, those go
-    into the statement as literals: binding 10 values instead of 21 saved ~2 us a row."""
-    literals = _shared_literals(rows, tail) if tail and len(rows) >= LARGE_BATCH_ROWS else None
+    into the statement as literals: binding 10 values instead of 21 saved ~2 us a row.
+    ``shared``: the rows hold only their first values, and these are the rest, for all."""
+    if shared is not None:
+        literals = _literals(shared)
+        if literals is None:
+            rows = [(*row, *shared) for row in rows]
+    else:
+        literals = _shared_literals(rows, tail) if tail and len(rows) >= LARGE_BATCH_ROWS else None
+        if literals is not None:
+            rows = [row[:tail] for row in rows]
     with _sqlite_cache(cursor, len(rows)):
         if literals is None:
             cursor.executemany(_insert_sql(table, columns), rows)
             return
-        sql = _insert_sql(table, columns, ["%s"] * tail + literals)
-        cursor.executemany(sql, [row[:tail] for row in rows])
+        head = len(columns) - len(literals)
+        cursor.executemany(_insert_sql(table, columns, ["%s"] * head + literals), rows)
 
 
 _TIMESTAMP = re.compile(r"[0-9][0-9 :.+-]*")
@@ -108,7 +122,11 @@ def _shared_literals(rows: list[tuple[Any, ...]], tail: int) -> list[str] | None
     shared = rows[0][tail:]
     if any(row[tail:] != shared for row in rows):
         return None
-    literals = [_literal(value) for value in shared]
+    return _literals(shared)
+
+
+def _literals(values: Sequence[Any]) -> list[str] | None:
+    literals = [_literal(value) for value in values]
     return None if None in literals else [text for text in literals if text is not None]
 
 
