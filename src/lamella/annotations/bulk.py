@@ -11,6 +11,7 @@ The spatial key (``cell``) is a generated column: the database fills it, whateve
 import json
 import math
 import os
+import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -145,7 +146,12 @@ def _number(index: int, name: str, value: Any) -> float:
     return number
 
 
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
 def _uuid_hex(value: Any, index: int) -> str:
+    if type(value) is str and len(value) == 32 and _HEX32.fullmatch(value):
+        return value  # already as stored (an import's identifiers)
     try:
         return value.hex if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).hex
     except ValueError as exc:
@@ -168,6 +174,7 @@ class RowMaker:
         self.adapt_time = connection.ops.adapt_datetimefield_value if sqlite else _as_datetime
         self.db_now = self.adapt_time(batch.now)
         self.fresh_uuids: Iterator[str] = iter(())
+        self.expected = 0
         self.seen: set[tuple[Any, str]] = set()
         self.rules: dict[tuple[Any, Any], tuple[int, Any, Any, int]] = {}
         self.image: Image | None = None
@@ -177,8 +184,18 @@ class RowMaker:
         self.plain_tail = (False, "", None, False, False, False, None, self.db_now, self.db_now)
 
     def expect(self, count: int) -> None:
-        """Draw uuids for the next ``count`` items at once (4x faster than singly)."""
-        self.fresh_uuids = iter(_time_ordered_uuid_hexes(count))
+        """Draw uuids for the next ``count`` items at once (4x faster than singly), when the
+        first of them needs one (an import's records often bring their own)."""
+        self.fresh_uuids = iter(())
+        self.expected = count
+
+    def _fresh(self) -> str:
+        """A fresh identifier, drawing the expected ones first."""
+        if self.expected:
+            self.fresh_uuids = iter(_time_ordered_uuid_hexes(self.expected))
+            self.expected = 0
+            return next(self.fresh_uuids)
+        return uuid.uuid4().hex
 
     def knows(self, image_id: Any, type_id: Any) -> bool:
         return image_id in self.images and type_id in self.types
@@ -222,7 +239,7 @@ class RowMaker:
         batch = self.batch
         given = item.get("unique_identifier")
         if given is None:
-            identifier = next(self.fresh_uuids, None) or uuid.uuid4().hex
+            identifier = next(self.fresh_uuids, None) or self._fresh()
         else:
             identifier = _uuid_hex(given, index)
             if (image_id, identifier) in self.seen:

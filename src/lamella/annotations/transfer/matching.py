@@ -9,6 +9,7 @@ size than the database's (annotations drawn on another pyramid level), coordinat
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -25,6 +26,9 @@ _BOX_LIKE = {VectorType.BOUNDING_BOX, VectorType.POINT, VectorType.FIXED_SIZE_BO
 #: Where an imported type goes when the set has no product yet.
 IMPORT_PRODUCT = "Imported"
 _NAMESPACE = uuid.UUID("5b6f7f0e-6c1a-4c55-9d38-2f5c1e4a6b10")
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 
 class MatchError(ValueError):
@@ -36,15 +40,18 @@ def stem(name: str) -> str:
     return PurePath(name.replace("\\", "/")).stem
 
 
-def as_uuid(value: str | None) -> uuid.UUID | None:
-    """``value`` as a UUID; any other identifier maps to a stable UUID derived from it."""
-    if value in (None, ""):
+def as_uuid_hex(value: str | None) -> str | None:
+    """``value`` as a UUID's 32 hex digits; any other identifier maps to a stable UUID derived
+    from it."""
+    if value is None or value == "":
         return None
+    if type(value) is str and _CANONICAL_UUID.fullmatch(value):  # the usual spelling: no object
+        return value.replace("-", "").lower()
     try:
-        return uuid.UUID(str(value))
+        return uuid.UUID(str(value)).hex
     except ValueError:
         # A file's own ids (integers, names) keep a stable identity across re-imports.
-        return uuid.uuid5(_NAMESPACE, str(value))
+        return uuid.uuid5(_NAMESPACE, str(value)).hex
 
 
 @dataclass(frozen=True)
