@@ -175,6 +175,9 @@ class RowMaker:
         self.db_now = self.adapt_time(batch.now)
         self.fresh_uuids: Iterator[str] = iter(())
         self.expected = 0
+        # Set by a caller whose identifiers are already 32 lowercase hex digits, none repeated
+        # on an image (an import checks them as it reads).
+        self.checked = False
         self.seen: set[tuple[Any, str]] = set()
         self.rules: dict[tuple[Any, Any], tuple[int, Any, Any, int]] = {}
         self.image: Image | None = None
@@ -240,6 +243,9 @@ class RowMaker:
         given = item.get("unique_identifier")
         if given is None:
             identifier = next(self.fresh_uuids, None) or self._fresh()
+        elif self.checked:  # hex, and unique per image: the caller saw to it
+            identifier = given
+            batch.given.add(len(batch.vectors))
         else:
             identifier = _uuid_hex(given, index)
             if (image_id, identifier) in self.seen:

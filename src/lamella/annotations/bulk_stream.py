@@ -24,12 +24,15 @@ TABLE = "annotations_annotation"
 
 
 class RowStream:
-    def __init__(self, *, user: Any, capacity: int = 5_000) -> None:
+    def __init__(
+        self, *, user: Any, capacity: int = 5_000, checked_identifiers: bool = False
+    ) -> None:
         self.user = user
         self.user_id = getattr(user, "pk", None)
         self.capacity = capacity
         self.batch = Batch(user=user)
         self.maker = RowMaker(self.batch, ({}, {}))
+        self.maker.checked = checked_identifiers  # see RowMaker.checked
         self._cursor: Any = None
         self._copy_context: Any = None
         self._write: Any = None

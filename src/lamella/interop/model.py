@@ -175,13 +175,28 @@ class Shape:
         return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
 
 
+_NODE_KEYS = [(f"x{index}", f"y{index}") for index in range(1, 257)]
+
+
 def _vector(points: Iterable[Point], frame: int | None) -> dict[str, Number]:
     vector: dict[str, Number] = {}
-    for index, (x, y) in enumerate(points, start=1):
-        # clean_number inlined: this runs for every node of every record of an import
-        fx, fy = round(float(x), 6), round(float(y), 6)
-        vector[f"x{index}"] = int(fx) if fx.is_integer() else fx
-        vector[f"y{index}"] = int(fy) if fy.is_integer() else fy
+    keys = _NODE_KEYS
+    # clean_number inlined and ints kept as they are: this runs for every node of every
+    # record of an import
+    for index, (x, y) in enumerate(points):
+        if index == len(keys):
+            keys.append((f"x{index + 1}", f"y{index + 1}"))
+        x_key, y_key = keys[index]
+        if type(x) is not int:
+            x = round(float(x), 6)
+            if x.is_integer():
+                x = int(x)
+        if type(y) is not int:
+            y = round(float(y), 6)
+            if y.is_integer():
+                y = int(y)
+        vector[x_key] = x
+        vector[y_key] = y
     if frame is not None:
         vector["frame"] = int(frame)
     return vector

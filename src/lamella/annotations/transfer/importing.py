@@ -179,7 +179,9 @@ class _Importer:
         # Streamed when no target image has annotations yet (nothing to replace by uuid).
         streaming = connection.vendor == "postgresql" and not self.dry_run and not self.annotated
         with (
-            RowStream(user=self.user, capacity=BATCH_SIZE) if streaming else nullcontext() as stream
+            RowStream(user=self.user, capacity=BATCH_SIZE, checked_identifiers=True)
+            if streaming
+            else nullcontext() as stream
         ):
             self.stream = stream
             for index, record in enumerate(records):
@@ -222,7 +224,7 @@ class _Importer:
         # (bulk.PLAIN_KEYS) and freed sooner.
         item: dict[str, Any] = {
             "image_id": target.image_id,
-            "annotation_type_id": annotation_type.pk,
+            "annotation_type_id": annotation_type.id,
             "vector": vector,
             "unique_identifier": identifier,
         }
