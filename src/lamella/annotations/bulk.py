@@ -40,6 +40,7 @@ ANNOTATION_COLUMNS = (
 )  # fmt: skip
 # Positions in a prepared row: ANNOTATION_COLUMNS without id, user_id and last_editor_id.
 IMAGE, TYPE, VECTOR, FRAME, UUID, DELETED, DESCRIPTION, META = 0, 1, 2, 3, 8, 9, 10, 11
+TABLE = "annotations_annotation"
 # Keys of an item that leave the rest of its row at the batch's defaults.
 PLAIN_KEYS = frozenset(
     {"image", "image_id", "annotation_type", "annotation_type_id", "vector", "unique_identifier"}
@@ -332,7 +333,7 @@ def create_rows(*, user: Any, items: Sequence[Mapping[str, Any]], image: Image |
         else:
             batch.ids = bulk_sql.reserve_ids(cursor, len(items))
             rows = _with_ids(batch, source, user_id)
-            bulk_sql.copy_rows(cursor, "annotations_annotation", ANNOTATION_COLUMNS, rows)
+            bulk_sql.copy_rows(cursor, TABLE, ANNOTATION_COLUMNS, rows)
         bulk_sql.insert_history(cursor, batch.ids, user_id=user_id, now=batch.now)
     return batch
 
@@ -348,7 +349,7 @@ def _copy_in_two_runs(
     batch.rows = [next(source) for _ in range(half)]
     batch.ids = bulk_sql.reserve_ids(cursor, count)
     keep = batch.rows.append
-    with bulk_sql.copying(cursor, "annotations_annotation", ANNOTATION_COLUMNS) as write:
+    with bulk_sql.copying(cursor, TABLE, ANNOTATION_COLUMNS) as write:
         for row in _spatial_ids(batch, user_id, 0, half):
             write(row)
             keep(next(source))
@@ -385,28 +386,40 @@ def write_rows(batch: Batch, *, user_id: Any) -> None:
     if connection.vendor not in ("sqlite", "postgresql"):
         _write_with_orm(batch)
         return
-    table, columns = "annotations_annotation", ANNOTATION_COLUMNS
     with connection.cursor() as cursor:
         batch.ids = bulk_sql.reserve_ids(cursor, len(batch.rows))
-        large = len(batch.rows) >= CLUSTER_MIN_ROWS
-        if connection.vendor == "sqlite" and large and batch.plain == len(batch.rows):
-            # every row ends in the same values: bind only the rest (insert_rows_sqlite)
-            shared = (*batch.rows[0][UUID + 1 :], user_id, user_id)
-            heads = _spatial_ids(batch, user_id, heads=True)
-            bulk_sql.insert_rows_sqlite(cursor, table, columns, heads, shared=shared)
+        if len(batch.rows) >= CLUSTER_MIN_ROWS:
+            write_in_place_order(cursor, batch, user_id)
         else:
-            if large:
-                rows = _spatial_ids(batch, user_id)
-            else:
-                rows = [
-                    (pk, *row, user_id, user_id)
-                    for pk, row in zip(batch.ids, batch.rows, strict=True)
-                ]
+            rows = [
+                (pk, *row, user_id, user_id) for pk, row in zip(batch.ids, batch.rows, strict=True)
+            ]
             if connection.vendor == "sqlite":
-                bulk_sql.insert_rows_sqlite(cursor, table, columns, rows, tail=SHARED_TAIL)
+                bulk_sql.insert_rows_sqlite(
+                    cursor, TABLE, ANNOTATION_COLUMNS, rows, tail=SHARED_TAIL
+                )
             else:
-                bulk_sql.copy_rows(cursor, table, columns, rows)
+                bulk_sql.copy_rows(cursor, TABLE, ANNOTATION_COLUMNS, rows)
         bulk_sql.insert_history(cursor, batch.ids, user_id=user_id, now=batch.now)
+
+
+def write_in_place_order(cursor: Any, batch: Batch, user_id: Any) -> None:
+    """Write a large batch's rows, their ids reserved, in spatial order (:func:`_spatial_ids`)."""
+    if connection.vendor == "sqlite" and batch.plain == len(batch.rows):
+        # every row ends in the same values: bind only the rest (insert_rows_sqlite)
+        shared = (*batch.rows[0][UUID + 1 :], user_id, user_id)
+        heads = _spatial_ids(batch, user_id, heads=True)
+        bulk_sql.insert_rows_sqlite(cursor, TABLE, ANNOTATION_COLUMNS, heads, shared=shared)
+        return
+    _insert(cursor, _spatial_ids(batch, user_id))
+
+
+def _insert(cursor: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Whole rows in column order (``ANNOTATION_COLUMNS``)."""
+    if connection.vendor == "sqlite":
+        bulk_sql.insert_rows_sqlite(cursor, TABLE, ANNOTATION_COLUMNS, rows, tail=SHARED_TAIL)
+    else:
+        bulk_sql.copy_rows(cursor, TABLE, ANNOTATION_COLUMNS, rows)
 
 
 def _spatial_ids(
