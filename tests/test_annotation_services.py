@@ -452,3 +452,25 @@ def test_bulk_create_refuses_an_unknown_type(cast: Cast) -> None:
         bulk_create_annotations(
             user=cast.owner, items=[{"annotation_type_id": 999, "vector": BOX}], image=cast.image
         )
+
+
+@pytest.mark.parametrize("count", [3, 1500])  # streamed row by row / written in tile order
+def test_given_identifiers_are_stored_in_one_spelling_and_a_repeat_is_refused(
+    cast: Cast, box_type: AnnotationType, count: int
+) -> None:
+    key = uuid.uuid4()
+    items: list[dict[str, Any]] = [{"annotation_type": box_type, "vector": BOX}] * (count - 1)
+    items = [
+        *items,
+        {"annotation_type": box_type, "vector": BOX, "unique_identifier": key.hex.upper()},
+    ]
+    created = bulk_create_annotations(user=cast.owner, items=items, image=cast.image)
+    assert created[-1].unique_identifier == key
+    assert Annotation.objects.get(pk=created[-1].pk).unique_identifier == key
+    twice = [
+        {"annotation_type": box_type, "vector": BOX, "unique_identifier": spelling}
+        for spelling in (str(uuid.UUID(int=key.int + 1)), uuid.UUID(int=key.int + 1).hex.upper())
+    ]
+    with pytest.raises(AnnotationInputError, match=rf"^item {count}: unique_identifier .* repeats"):
+        bulk_create_annotations(user=cast.owner, items=[*items[:-1], *twice], image=cast.image)
+    assert Annotation.objects.count() == count

@@ -154,6 +154,30 @@ def test_importing_the_same_file_twice_skips_what_is_already_there(
     assert again.as_dict()["skipped_reasons"][0]["reason"] == reason
 
 
+def test_an_identifier_in_another_spelling_is_the_same_identifier(
+    cast: Cast, image_set: ImageSet, tmp_path: Path
+) -> None:
+    keys = [uuid.uuid4() for _ in range(3)]
+    path = tmp_path / "labels.txt"
+    path.write_text("\n".join(GOOD_LINE + str(key) for key in keys) + "\n")
+    import_annotations(user=cast.owner, image_set=image_set, path=path)
+    # again, upper case and without hyphens, plus one new key written twice
+    new = uuid.uuid4()
+    spellings = [key.hex.upper() for key in keys] + [str(new), new.hex.upper()]
+    path.write_text("\n".join(GOOD_LINE + spelling for spelling in spellings) + "\n")
+
+    again = import_annotations(user=cast.owner, image_set=image_set, path=path)
+
+    stored = Annotation.objects.filter(image__image_set=image_set)
+    assert sorted(a.unique_identifier.hex for a in stored) == sorted(k.hex for k in [*keys, new])
+    assert (again.created, again.skipped_total) == (1, 4)
+    reasons = {entry["reason"] for entry in again.as_dict()["skipped_reasons"]}
+    assert reasons == {
+        "an annotation with this unique_identifier is already on the image",
+        "repeats the unique_identifier of an earlier record on its image",
+    }
+
+
 def test_coordinates_are_scaled_when_the_file_refers_to_another_level(
     cast: Cast, tmp_path: Path
 ) -> None:
