@@ -167,7 +167,11 @@ class RowMaker:
     """
 
     def __init__(
-        self, batch: Batch, lookups: tuple[dict[Any, Image], dict[Any, AnnotationType]]
+        self,
+        batch: Batch,
+        lookups: tuple[dict[Any, Image], dict[Any, AnnotationType]],
+        *,
+        checked: bool = False,
     ) -> None:
         self.batch = batch
         self.images, self.types = lookups
@@ -176,16 +180,15 @@ class RowMaker:
         self.db_now = self.adapt_time(batch.now)
         self.fresh_uuids: Iterator[str] = iter(())
         self.expected = 0
-        # Set by a caller whose identifiers are already 32 lowercase hex digits, none repeated
-        # on an image (an import checks them as it reads).
-        self.checked = False
+        # For a caller whose identifiers are already 32 lowercase hex digits, none repeated on
+        # an image (an import checks them as it reads).
+        self.checked = checked
         self.seen: set[tuple[Any, str]] = set()
         self.rules: dict[tuple[Any, Any], tuple[int, Any, Any, int]] = {}
         self.image: Image | None = None
         self.image_pk: Any = None
-        # An item that gives no more than PLAIN_KEYS gets these (as _tail would make them).
-        self.now_pair = (batch.now, batch.now)
-        self.plain_tail = (False, "", None, False, False, False, None, self.db_now, self.db_now)
+        # What _tail makes of an item that gives no more than PLAIN_KEYS, made once.
+        self.plain_tail, _, self.now_pair = self._tail(-1, {})
 
     def expect(self, count: int) -> None:
         """Draw uuids for the next ``count`` items at once (4x faster than singly), when the
@@ -256,14 +259,19 @@ class RowMaker:
         batch.vectors.append(vector)
         vector_json = None if vector is None else _vector_json(vector)
         if item.keys() <= PLAIN_KEYS:  # the rest is the batch's defaults: no more lookups
-            batch.metas.append(None)
-            batch.times.append(self.now_pair)
+            tail, meta, times = self.plain_tail, None, self.now_pair
             batch.plain += 1
-            return (image_id, type_id, vector_json, *extent, identifier, *self.plain_tail)
-        return (image_id, type_id, vector_json, *extent, identifier, *self._tail(index, item))
+        else:
+            tail, meta, times = self._tail(index, item)
+        batch.metas.append(meta)
+        batch.times.append(times)
+        return (image_id, type_id, vector_json, *extent, identifier, *tail)
 
-    def _tail(self, index: int, item: Mapping[str, Any]) -> tuple[Any, ...]:
-        """The row's values from ``deleted`` on, checked and converted."""
+    def _tail(
+        self, index: int, item: Mapping[str, Any]
+    ) -> tuple[tuple[Any, ...], Any, tuple[datetime, datetime]]:
+        """The row's values from ``deleted`` on, checked and converted; its meta data and its
+        (time, last_edit_time) as objects."""
         meta = item.get("meta_data")
         time, edited = item.get("time"), item.get("last_edit_time")
         score, description = item.get("score"), item.get("description", "")
@@ -271,12 +279,10 @@ class RowMaker:
             score = _number(index, "score", score)
         if type(description) is not str:
             description = "" if description is None else str(description)
-        batch, adapt_time, db_now = self.batch, self.adapt_time, self.db_now
+        now, adapt_time, db_now = self.batch.now, self.adapt_time, self.db_now
         if time or edited:  # datetimes, or ISO text
             time, edited = _as_datetime(time, index), _as_datetime(edited, index)
-        batch.metas.append(meta)
-        batch.times.append((time or batch.now, edited or batch.now))
-        return (
+        tail = (
             bool(item.get("deleted", False)),
             description,
             None if meta is None else _vector_json(meta),
@@ -287,6 +293,7 @@ class RowMaker:
             adapt_time(time) if time else db_now,
             adapt_time(edited) if edited else db_now,
         )
+        return tail, meta, (time or now, edited or now)
 
 
 def _row_source(
@@ -391,15 +398,8 @@ def write_rows(batch: Batch, *, user_id: Any) -> None:
         if len(batch.rows) >= CLUSTER_MIN_ROWS:
             write_in_place_order(cursor, batch, user_id)
         else:
-            rows = [
-                (pk, *row, user_id, user_id) for pk, row in zip(batch.ids, batch.rows, strict=True)
-            ]
-            if connection.vendor == "sqlite":
-                bulk_sql.insert_rows_sqlite(
-                    cursor, TABLE, ANNOTATION_COLUMNS, rows, tail=SHARED_TAIL
-                )
-            else:
-                bulk_sql.copy_rows(cursor, TABLE, ANNOTATION_COLUMNS, rows)
+            pairs = zip(batch.ids, batch.rows, strict=True)
+            _insert(cursor, [(pk, *row, user_id, user_id) for pk, row in pairs])
         bulk_sql.insert_history(cursor, batch.ids, user_id=user_id, now=batch.now)
 
 

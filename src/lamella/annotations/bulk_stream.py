@@ -18,9 +18,7 @@ from typing import Any
 from django.db import connection
 
 from lamella.annotations import bulk_sql
-from lamella.annotations.bulk import ANNOTATION_COLUMNS, Batch, RowMaker, lookups
-
-TABLE = "annotations_annotation"
+from lamella.annotations.bulk import ANNOTATION_COLUMNS, TABLE, Batch, RowMaker, lookups
 
 
 class RowStream:
@@ -31,8 +29,7 @@ class RowStream:
         self.user_id = getattr(user, "pk", None)
         self.capacity = capacity
         self.batch = Batch(user=user)
-        self.maker = RowMaker(self.batch, ({}, {}))
-        self.maker.checked = checked_identifiers  # see RowMaker.checked
+        self.maker = RowMaker(self.batch, ({}, {}), checked=checked_identifiers)
         self._cursor: Any = None
         self._copy_context: Any = None
         self._write: Any = None
